@@ -1,0 +1,1 @@
+"""policypress: clinical coverage policies built from structured source."""

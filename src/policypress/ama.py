@@ -1,0 +1,449 @@
+"""AMA reference style for pybtex, as clinical policies print their references.
+
+Registered as the pybtex plugin ``ama`` (group ``pybtex.style.formatting``). The
+style reproduces the references of a policy exactly, so it knows only the fields
+below and fails loudly (``EntryError``) when one it needs is missing or unreadable
+rather than printing a reference that silently lacks it.
+
+Field vocabulary (BibTeX/biblatex names; values are Unicode, no LaTeX macros):
+
+- every type: ``author`` (``and others`` renders "et al"), ``collaboration`` (group
+  author rendered "; Group"), ``title``, ``titleaddon`` (bracketed note after the
+  title), ``doi`` (bare, linked to https://doi.org/), ``url`` with optional
+  ``urltext`` (link text), ``urldate`` ("Accessed ..."), ``pmid``.
+- ``@article``: ``journal``, ``year`` (or ``date``), ``volume``, ``number``,
+  ``pages`` (``--`` for ranges), ``epubdate`` ("Published 2015 Oct 23"). An article
+  without volume, number and pages is a web article: journal, URL, "Published"
+  ``date``, ``updated``, accessed date.
+- ``@online``: ``organization`` (web site name), ``date`` ("Published ..."),
+  ``updated`` ("Updated ...").
+- ``@book`` / ``@report``: ``series``, ``note``, ``type`` + ``number`` ("AHRQ
+  Publication No. 21-EHC030"), ``address``, ``publisher`` or ``institution``,
+  ``date`` or ``year``.
+- ``@incollection``: ``updated`` (NLM date after the chapter title), ``editor``,
+  ``booktitle``, ``address``, ``publisher``, ``date`` (``2023-01/`` renders "2023 Jan-").
+
+Dates are ISO 8601 (``2022``, ``2022-12``, ``2022-12-06``, ranges ``start/end`` or
+open ``start/``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pybtex.database import Entry, Person
+from pybtex.exceptions import PybtexError
+from pybtex.richtext import BaseText, HRef, Tag, Text
+from pybtex.style import FormattedEntry
+from pybtex.style.formatting import BaseStyle
+
+MAX_LISTED_AUTHORS = 6
+"""AMA lists up to six authors; with more, the first three and "et al"."""
+AUTHORS_BEFORE_ET_AL = 3
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_PAGE_RANGE = re.compile(r"\s*(?:--|\u2013|-)\s*")
+
+
+class EntryError(PybtexError):
+    """A BibTeX entry the AMA style cannot format; ``field`` names the culprit when there is one."""
+
+    def __init__(self, key: str, code: str, message: str, field: str | None = None) -> None:
+        self.key = key
+        self.code = code
+        self.field = field
+        self.detail = message
+        super().__init__(f"entry {key!r}: {message}")
+
+
+@dataclass(frozen=True)
+class _Date:
+    """A calendar date at year, month or day precision (month names are locale independent)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def long(self) -> str:
+        """ "December 6, 2022", "September 2010", "2020": dates in running text."""
+        if self.month is None:
+            return str(self.year)
+        if self.day is None:
+            return f"{_MONTHS[self.month - 1]} {self.year}"
+        return f"{_MONTHS[self.month - 1]} {self.day}, {self.year}"
+
+    def nlm(self) -> str:
+        """ "2015 Oct 23", "2023 Jan", "2023": the NLM form used for journal dates."""
+        parts = [str(self.year)]
+        if self.month is not None:
+            parts.append(_MONTHS[self.month - 1][:3])
+        if self.day is not None:
+            parts.append(str(self.day))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class _DateRange:
+    """An ISO date, or a range ``start/end`` whose end may be open (``2023-01/``)."""
+
+    start: _Date
+    end: _Date | None = None
+    is_range: bool = False
+
+    def render(self, form: Callable[[_Date], str]) -> str:
+        """Format with ``_Date.long`` or ``_Date.nlm``; a range as "start-end" or "start-"."""
+        text = form(self.start)
+        if self.is_range:
+            text += "-" + (form(self.end) if self.end is not None else "")
+        return text
+
+
+def _parse_date(value: str) -> _DateRange | None:
+    """Parse an ISO date or range; None when the value is not one."""
+    start_text, slash, end_text = value.strip().partition("/")
+    start = _parse_single_date(start_text)
+    if start is None:
+        return None
+    if not slash:
+        return _DateRange(start)
+    if not end_text:
+        return _DateRange(start, None, is_range=True)
+    end = _parse_single_date(end_text)
+    return None if end is None else _DateRange(start, end, is_range=True)
+
+
+def _parse_single_date(value: str) -> _Date | None:
+    match = _ISO_DATE.fullmatch(value)
+    if match is None:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    try:
+        datetime.date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    return _Date(year, month, day)
+
+
+class _Fields:
+    """Read access to one entry's fields that turns a missing or bad field into ``EntryError``."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self.key: str = entry.key or "?"
+
+    def get(self, name: str) -> str | None:
+        """The field's value, or None when it is absent or blank."""
+        value = self.entry.fields.get(name)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def require(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise self.missing(name)
+        return value
+
+    def missing(self, name: str) -> EntryError:
+        return EntryError(
+            self.key,
+            "bib.missing-field",
+            f"@{self.entry.type} needs a {name!r} field for the AMA style",
+            field=name,
+        )
+
+    def rich(self, name: str) -> Text | None:
+        """The field as rich text: braces protect, nothing else is interpreted."""
+        value = self.get(name)
+        return None if value is None else Text.from_latex(value)
+
+    def require_rich(self, name: str) -> Text:
+        return Text.from_latex(self.require(name))
+
+    def plain(self, name: str) -> str | None:
+        """The field's text with protecting braces removed (for URLs, DOIs, dates)."""
+        value = self.get(name)
+        return None if value is None else str(Text.from_latex(value))
+
+    def date(self, name: str) -> _DateRange | None:
+        value = self.plain(name)
+        if value is None:
+            return None
+        parsed = _parse_date(value)
+        if parsed is None:
+            raise EntryError(
+                self.key,
+                "bib.invalid-field",
+                f"{name} = {value!r} is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD, or a range A/B or A/)",
+                field=name,
+            )
+        return parsed
+
+    def published(self) -> _DateRange | None:
+        """The publication date: ``date``, else ``year``."""
+        date = self.date("date")
+        if date is None and self.get("year") is not None:
+            date = self.date("year")
+        return date
+
+    def year(self) -> str:
+        """The publication year as printed: ``year`` verbatim, else the year of ``date``."""
+        year = self.plain("year")
+        if year is not None:
+            return year
+        date = self.date("date")
+        if date is None:
+            raise self.missing("year")
+        return str(date.start.year)
+
+
+def _is_terminated(text: BaseText | str) -> bool:
+    """Whether text already ends a sentence: ".", "?", "!" possibly inside a closing parenthesis."""
+    value = str(text).rstrip()
+    if value.endswith(")"):
+        value = value[:-1]
+    return value.endswith((".", "?", "!"))
+
+
+def _sentence(*parts: BaseText | str) -> Text:
+    """Parts followed by a period, unless they already end a sentence (no "?." or "..")."""
+    text = Text(*parts)
+    return text if _is_terminated(text) else Text(text, ".")
+
+
+def _initials(token: str) -> str:
+    """AMA initials of one given name: "Jean-Pierre" -> "JP", "R." -> "R", "RWJG" kept as written."""
+    bare = token.replace("{", "").replace("}", "")
+    if len(bare) > 1 and bare.isalpha() and bare.isupper():
+        return bare
+    letters = []
+    for piece in re.split(r"[-.\s]+", bare):
+        first = next((char for char in piece if char.isalpha()), "")
+        letters.append(first.upper())
+    return "".join(letters)
+
+
+def _is_others(person: Person) -> bool:
+    return person.last_names == ["others"] and not (
+        person.first_names or person.middle_names or person.prelast_names or person.lineage_names
+    )
+
+
+def format_person(person: Person) -> str:
+    """ "Surname Initials": "van Tilburg CW", "Ostelo RWJG"; a braced corporate name as written."""
+    surname = str(Text.from_latex(" ".join(person.prelast_names + person.last_names)))
+    initials = "".join(_initials(name) for name in person.first_names + person.middle_names)
+    lineage = str(Text.from_latex(" ".join(person.lineage_names))).replace(".", "")
+    return " ".join(part for part in (surname, initials, lineage) if part)
+
+
+def format_names(persons: list[Person]) -> str | None:
+    """All names up to six, else three and "et al"; an explicit ``others`` also gives "et al"."""
+    named = [p for p in persons if not _is_others(p)]
+    et_al = len(named) < len(persons)
+    if len(named) > MAX_LISTED_AUTHORS:
+        named = named[:AUTHORS_BEFORE_ET_AL]
+        et_al = True
+    names = [format_person(p) for p in named]
+    if et_al:
+        names.append("et al")
+    return ", ".join(names) if names else None
+
+
+def _doi_link(doi: str) -> HRef:
+    """``doi:10.x/y`` linked to https://doi.org/10.x/y (characters unsafe in a URL percent-encoded)."""
+    return HRef("https://doi.org/" + urllib.parse.quote(doi, safe="/:;()"), f"doi:{doi}")
+
+
+class AmaStyle(BaseStyle):
+    """AMA (10th/11th edition) references as clinical policies print them; see the module docstring."""
+
+    default_sorting_style = "none"
+    _types: ClassVar[tuple[str, ...]] = ("article", "online", "book", "report", "incollection")
+
+    def format_entry(self, label: str, entry: Entry, bib_data: Any = None) -> FormattedEntry:
+        """Format one entry; an unsupported type is an ``EntryError``, not an AttributeError."""
+        if entry.type not in self._types:
+            raise EntryError(
+                entry.key or "?",
+                "bib.entry-type",
+                f"@{entry.type} is not supported by the AMA style (use one of "
+                + ", ".join(f"@{t}" for t in self._types)
+                + ")",
+            )
+        return super().format_entry(label, entry, bib_data=bib_data)
+
+    # Entry types -------------------------------------------------------------
+
+    def format_article(self, context: dict[str, Any]) -> Text:
+        """Journal article; without volume, number and pages, a web article (AAOS Now)."""
+        fields = _Fields(context["entry"])
+        blocks = self._authors_and_title(fields)
+        blocks.append(_sentence(Tag("em", fields.require_rich("journal"))))
+        volume, number, pages = fields.rich("volume"), fields.rich("number"), fields.rich("pages")
+        if volume is None and number is None and pages is None:
+            blocks += self._web_tail(fields, require_url=True)
+            return self._finish(blocks, fields)
+        issue = Text(fields.year())
+        if volume is not None or number is not None:
+            issue = Text(issue, ";", volume or "", Text("(", number, ")") if number is not None else "")
+        if pages is not None:
+            issue = Text(issue, ":", self._pages(fields))
+        blocks.append(_sentence(issue))
+        epubdate = fields.date("epubdate")
+        if epubdate is not None:
+            blocks.append(_sentence("Published ", epubdate.render(_Date.nlm)))
+        return self._finish(blocks, fields, url_if_no_doi=True)
+
+    def format_online(self, context: dict[str, Any]) -> Text:
+        """Web page: [Authors.] Title. [Site.] URL. [Published.] [Updated.] Accessed."""
+        fields = _Fields(context["entry"])
+        blocks = self._authors_and_title(fields)
+        organization = fields.rich("organization")
+        if organization is not None:
+            blocks.append(_sentence(organization))
+        blocks += self._web_tail(fields, require_url=True)
+        return self._finish(blocks, fields)
+
+    def format_book(self, context: dict[str, Any]) -> Text:
+        """Book: Authors. *Title*. [Series.] [Note.] Address: Publisher; Date."""
+        return self._book_or_report(_Fields(context["entry"]), publisher_field="publisher")
+
+    def format_report(self, context: dict[str, Any]) -> Text:
+        """Report (AHRQ): like a book, with ``type No. number`` and an ``institution``."""
+        return self._book_or_report(_Fields(context["entry"]), publisher_field="institution")
+
+    def format_incollection(self, context: dict[str, Any]) -> Text:
+        """Chapter (StatPearls): Title. Updated. In: [Eds.] *Book*. Address: Publisher; Date. PMID."""
+        fields = _Fields(context["entry"])
+        blocks = self._authors_and_title(fields, italic_title=False)
+        updated = fields.date("updated")
+        if updated is not None:
+            blocks.append(_sentence(updated.render(_Date.nlm)))
+        editors = format_names(fields.entry.persons.get("editor", []))
+        book = Tag("em", fields.require_rich("booktitle"))
+        if editors is not None:
+            plural = len(fields.entry.persons["editor"]) > 1
+            blocks.append(_sentence("In: ", editors, ", eds. " if plural else ", ed. ", book))
+        else:
+            blocks.append(_sentence("In: ", book))
+        blocks.append(self._imprint(fields, "publisher", _Date.nlm))
+        return self._finish(blocks, fields, url_if_no_doi=True)
+
+    # Building blocks ---------------------------------------------------------
+
+    def _authors_and_title(self, fields: _Fields, italic_title: bool = False) -> list[Text]:
+        """The author block ("A, B, et al; Group.") when there is one, then the title sentence."""
+        blocks: list[Text] = []
+        authors = format_names(fields.entry.persons.get("author", []))
+        collaboration = fields.rich("collaboration")
+        if authors is not None and collaboration is not None:
+            blocks.append(_sentence(authors, "; ", collaboration))
+        elif authors is not None or collaboration is not None:
+            blocks.append(_sentence(authors if authors is not None else collaboration or ""))
+        title: BaseText = fields.require_rich("title")
+        if italic_title:
+            title = Tag("em", title)
+        addon = fields.rich("titleaddon")
+        blocks.append(_sentence(title) if addon is None else _sentence(title, " ", addon))
+        return blocks
+
+    def _book_or_report(self, fields: _Fields, publisher_field: str) -> Text:
+        blocks = self._authors_and_title(fields, italic_title=True)
+        for name in ("series", "note"):
+            value = fields.rich(name)
+            if value is not None:
+                blocks.append(_sentence(value))
+        number = fields.rich("number")
+        if number is not None:
+            kind = fields.rich("type") or Text("Report")
+            blocks.append(_sentence(kind, " No. ", number))
+        blocks.append(self._imprint(fields, publisher_field, _Date.long))
+        return self._finish(blocks, fields, url_if_no_doi=True)
+
+    def _imprint(self, fields: _Fields, publisher_field: str, form: Callable[[_Date], str]) -> Text:
+        """ "Address: Publisher; Date." (``institution`` may stand in for ``publisher`` and vice versa)."""
+        other = "institution" if publisher_field == "publisher" else "publisher"
+        publisher = fields.rich(publisher_field) or fields.rich(other)
+        if publisher is None:
+            raise fields.missing(publisher_field)
+        date = fields.published()
+        if date is None:
+            raise fields.missing("date")
+        address = fields.rich("address")
+        where = Text(address, ": ", publisher) if address is not None else publisher
+        return _sentence(where, "; ", date.render(form))
+
+    def _pages(self, fields: _Fields) -> str:
+        """Page ranges with a hyphen: "2310--2317" -> "2310-2317"."""
+        return _PAGE_RANGE.sub("-", fields.plain("pages") or "")
+
+    def _url(self, fields: _Fields, required: bool) -> Text | None:
+        url = fields.plain("url")
+        if url is None:
+            if required:
+                raise fields.missing("url")
+            return None
+        if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise EntryError(
+                fields.key, "bib.invalid-field", f"url {url!r} is not an http(s) URL", field="url"
+            )
+        return _sentence(HRef(url, fields.plain("urltext") or url))
+
+    def _web_tail(self, fields: _Fields, require_url: bool) -> list[Text]:
+        """URL. [Published date.] [Updated date.] Accessed date. (dates in running-text form)."""
+        blocks: list[Text] = []
+        url = self._url(fields, required=require_url)
+        if url is not None:
+            blocks.append(url)
+        published = fields.published()
+        if published is not None:
+            blocks.append(_sentence("Published ", published.render(_Date.long)))
+        updated = fields.date("updated")
+        if updated is not None:
+            blocks.append(_sentence("Updated ", updated.render(_Date.long)))
+        accessed = fields.date("urldate")
+        if accessed is None:
+            raise fields.missing("urldate")
+        blocks.append(_sentence("Accessed ", accessed.render(_Date.long)))
+        return blocks
+
+    def _finish(self, blocks: list[Text], fields: _Fields, url_if_no_doi: bool = False) -> Text:
+        """Append URL (when there is no DOI and ``url_if_no_doi``), PMID and the DOI, which ends it.
+
+        AMA puts no period after a DOI; a reference without a DOI ends with its last period.
+        """
+        doi = fields.plain("doi")
+        if url_if_no_doi and doi is None:
+            url = self._url(fields, required=False)
+            if url is not None:
+                blocks.append(url)
+                accessed = fields.date("urldate")
+                if accessed is not None:
+                    blocks.append(_sentence("Accessed ", accessed.render(_Date.long)))
+        pmid = fields.rich("pmid")
+        if pmid is not None:
+            blocks.append(_sentence("PMID: ", pmid))
+        if doi is not None:
+            blocks.append(Text(_doi_link(doi)))
+        return Text(" ").join(blocks)

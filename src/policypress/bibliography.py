@@ -1,0 +1,237 @@
+"""The bibliography: parse ``references.bib`` once and format each key at most once per build.
+
+Formatting goes through the AMA pybtex style (``policypress.ama``). Every reference
+comes out twice, as inline HTML (text escaped with ``policypress.textsyntax.escape_text``
+so it is inert as both HTML and Markdown) and as plain text with the same wording.
+Problems in the ``.bib`` file become ``SourceError`` diagnostics naming its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pybtex.errors
+from pybtex.backends.html import Backend as PybtexHtmlBackend
+from pybtex.backends.plaintext import Backend as PlaintextBackend
+from pybtex.database import BibliographyData
+from pybtex.database.input.bibtex import LowLevelParser, Parser
+from pybtex.exceptions import PybtexError
+from pybtex.scanner import PybtexSyntaxError
+from pybtex.style.formatting import BaseStyle
+
+from policypress.ama import AmaStyle, EntryError
+from policypress.errors import Diagnostic, SourceError
+from policypress.textsyntax import escape_text
+
+
+class HtmlBackend(PybtexHtmlBackend):
+    """pybtex HTML that is also inert Markdown: policypress escaping, no ``bibtex-protected`` spans."""
+
+    def format_str(self, text: str) -> str:
+        return escape_text(text)
+
+    def format_protected(self, text: str) -> str:
+        return text
+
+    @staticmethod
+    def format_href(url: str, text: str, external: bool = False) -> str:
+        return f'<a href="{escape_text(url)}">{text}</a>' if text else ""
+
+
+@dataclass(frozen=True)
+class FormattedReference:
+    """One reference as inline HTML (``<em>``, ``<a href>``) and as plain text with the same wording."""
+
+    key: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Where an entry sits in the ``.bib`` text (0-based offsets), for diagnostics."""
+
+    start: int
+    end: int
+
+
+class Bibliography:
+    """Parsed entries in file order; ``format`` caches, so each key is formatted at most once."""
+
+    def __init__(
+        self,
+        data: BibliographyData,
+        keys: tuple[str, ...],
+        display: str,
+        text: str,
+        spans: dict[str, _Span],
+        style: BaseStyle | None = None,
+    ) -> None:
+        self._data = data
+        self._keys = keys
+        self._key_set = frozenset(keys)
+        self._display = display
+        self._text = text
+        self._spans = spans
+        self._style = style if style is not None else AmaStyle()
+        self._html = HtmlBackend()
+        self._plain = PlaintextBackend()
+        self._cache: dict[str, FormattedReference] = {}
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Entry keys in file order."""
+        return self._keys
+
+    def __contains__(self, key: object) -> bool:
+        """Exact, case-sensitive key match (pybtex itself ignores case)."""
+        return key in self._key_set
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def format(self, key: str) -> FormattedReference:
+        """The formatted reference for ``key``; raises ``KeyError`` for an unknown key."""
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if key not in self._key_set:
+            raise KeyError(key)
+        entry = self._data.entries[key]
+        try:
+            rich = self._style.format_entry("", entry).text
+        except EntryError as error:
+            line, col = self._field_position(key, error.field)
+            raise SourceError(
+                [Diagnostic(self._display, line, col, error.code, f"{key}: {error.detail}")]
+            ) from error
+        reference = FormattedReference(key, rich.render(self._html), rich.render(self._plain))
+        self._cache[key] = reference
+        return reference
+
+    def _field_position(self, key: str, field: str | None) -> tuple[int, int]:
+        """Line and column of ``field`` inside the entry, else of the entry itself."""
+        span = self._spans[key]
+        offset = span.start
+        if field is not None:
+            match = re.compile(rf"\b{re.escape(field)}\s*=", re.IGNORECASE).search(
+                self._text, span.start, span.end
+            )
+            if match is not None:
+                offset = match.start()
+        return _line_col(self._text, offset)
+
+
+def load_bibliography(path: Path, display: str | None = None) -> Bibliography:
+    """Parse a BibTeX file; ``display`` is the file name diagnostics show (default: ``path``)."""
+    shown = display if display is not None else path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        before = error.object[: error.start].decode("utf-8", "replace")
+        line, col = _line_col(before, len(before))
+        raise SourceError(
+            [Diagnostic(shown, line, col, "bib.encoding", "the bibliography is not valid UTF-8")]
+        ) from error
+    except OSError as error:
+        raise SourceError(
+            [Diagnostic(shown, 1, 1, "bib.read", f"cannot read the bibliography: {error.strerror}")]
+        ) from error
+    return parse_bibliography(text, shown)
+
+
+def parse_bibliography(text: str, display: str) -> Bibliography:
+    """Parse BibTeX text, collecting every syntax problem before raising ``SourceError``."""
+    diagnostics: list[Diagnostic] = []
+
+    def syntax_error(error: PybtexSyntaxError) -> None:
+        line, col = _line_col(text, _error_offset(error, text))
+        diagnostics.append(Diagnostic(display, line, col, "bib.syntax", _message(error)))
+
+    parser = Parser()
+    scanner = LowLevelParser(text, macros=parser.macros, handle_error=syntax_error, filename=display)
+    keys: list[str] = []
+    by_folded_key: dict[str, str] = {}
+    starts: dict[str, int] = {}
+    reported = 0
+    for command, body in scanner:
+        start = scanner.command_start
+        broken = len(diagnostics) > reported  # a syntax error inside this command: skip its remains
+        reported = len(diagnostics)
+        kind = command.lower()
+        if broken or kind == "string":
+            continue
+        if kind == "preamble":
+            parser.process_preamble(*body)
+            continue
+        key, fields = body
+        line, col = _line_col(text, start)
+        previous = by_folded_key.get(key.lower())
+        if previous is not None:
+            problem = (
+                "duplicate entry key"
+                if previous == key
+                else f"entry key differs from {previous!r} only by case:"
+            )
+            diagnostics.append(Diagnostic(display, line, col, "bib.syntax", f"{problem} {key!r}"))
+        else:
+            try:
+                _process_entry(parser, command, key, fields)
+            except PybtexError as error:
+                diagnostics.append(Diagnostic(display, line, col, "bib.syntax", f"{key}: {_message(error)}"))
+            else:
+                by_folded_key[key.lower()] = key
+                keys.append(key)
+                starts[key] = start
+        reported = len(diagnostics)
+    if diagnostics:
+        raise SourceError(diagnostics)
+    spans = _spans(keys, starts, len(text))
+    return Bibliography(parser.data, tuple(keys), display, text, spans)
+
+
+def _process_entry(parser: Parser, command: str, key: str, fields: list[tuple[str, list[str]]]) -> None:
+    """Add one entry through pybtex (names, whitespace), raising its first problem instead of printing it."""
+    errors: list[PybtexError] = []
+    handle: Callable[[PybtexError], None] = errors.append
+    parser.handle_error = handle  # type: ignore[method-assign]
+    with pybtex.errors.capture() as captured:  # pybtex reports bad names through a global hook
+        parser.process_entry(command, key, fields)
+    errors += captured
+    if errors:
+        raise errors[0]
+
+
+def _spans(keys: list[str], starts: dict[str, int], length: int) -> dict[str, _Span]:
+    """Each entry runs from its ``@`` to the next entry's ``@`` (or the end of the file)."""
+    ordered = sorted(starts[key] for key in keys)
+    ends = dict(zip(ordered, [*ordered[1:], length], strict=True))
+    return {key: _Span(starts[key], ends[starts[key]]) for key in keys}
+
+
+def _error_offset(error: PybtexSyntaxError, text: str) -> int:
+    """The character offset pybtex recorded for a syntax error (its context info ends with it)."""
+    info = getattr(error, "error_context_info", None)
+    if isinstance(info, tuple) and info and isinstance(info[-1], int):
+        return min(info[-1], len(text))
+    return 0
+
+
+def _message(error: PybtexError) -> str:
+    """pybtex's message without its own "in line N" prefix (the diagnostic carries the position)."""
+    if isinstance(error, PybtexSyntaxError):
+        return f"{error.error_type}: {PybtexError.__str__(error)}"
+    return str(error)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col

@@ -1,0 +1,169 @@
+"""The ``policypress`` command: ``check`` validates, ``build`` publishes the site.
+
+User errors print as ``file:line:col: message [code]`` and exit 1, never as a
+traceback; anything unexpected is reported as a policypress bug (exit 2). ``build``
+writes into a fresh folder beside ``site/`` and swaps it in only after MkDocs
+finished without a warning, so a failed build leaves the published site as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from policypress.errors import SourceError
+from policypress.project import ProjectLayout, load_project
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_BUG = 2
+
+
+def _plugin_options(config_file: Path) -> dict[str, str]:
+    """The policypress plugin's options in mkdocs.yml (without importing MkDocs)."""
+    with config_file.open(encoding="utf-8") as handle:
+        config = yaml.load(handle, Loader=_MkDocsYamlLoader)  # noqa: S506 - safe loader subclass
+    for plugin in config.get("plugins", []) or []:
+        if isinstance(plugin, dict) and "policypress" in plugin:
+            return dict(plugin["policypress"] or {})
+    return {}
+
+
+class _MkDocsYamlLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, which may use MkDocs' ``!ENV`` / ``!relative`` tags (kept as plain values)."""
+
+
+_MkDocsYamlLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _layout(config_file: Path) -> ProjectLayout:
+    options = _plugin_options(config_file)
+    return ProjectLayout(
+        config_file.resolve().parent,
+        options.get("policy_dir", "policy"),
+        options.get("bibliography", "references.bib"),
+    )
+
+
+def command_check(args: argparse.Namespace) -> int:
+    """Validate every source; print every diagnostic; exit 1 on errors."""
+    project = load_project(_layout(args.config_file))
+    for note in project.notes:
+        if args.verbose or note.severity == "warning":
+            print(note.format(), file=sys.stderr)
+    warnings = [n for n in project.notes if n.severity == "warning"]
+    if args.strict and warnings:
+        print(f"{len(warnings)} warning(s), refused under --strict", file=sys.stderr)
+        return EXIT_USER_ERROR
+    print(f"{len(project.policies)} policies, {len(project.bibliography.keys)} references: all valid")
+    return EXIT_OK
+
+
+def _source_date_epoch(root: Path) -> str | None:
+    """The last commit's time, so that the same commit always builds the same bytes."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() or None
+
+
+def command_build(args: argparse.Namespace) -> int:
+    """Build the site into a temporary folder, then swap it in place of ``site/``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    config_file: Path = args.config_file.resolve()
+    root = config_file.parent
+    load_project(_layout(config_file))  # refuse early, with compiler-style messages
+    epoch = _source_date_epoch(root)
+    if epoch:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+    _log_mkdocs_warnings()
+    site_dir = (root / args.site_dir).resolve()
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    try:
+        config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        try:
+            build(config)
+        except (Abort, ConfigurationError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        _swap_in(staging, site_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"site built: {site_dir}")
+    return EXIT_OK
+
+
+def _swap_in(staging: Path, site_dir: Path) -> None:
+    """Replace ``site_dir`` by ``staging`` with two renames (the old tree is removed afterwards)."""
+    old = site_dir.with_name(f".{site_dir.name}-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if site_dir.exists():
+        site_dir.rename(old)
+    staging.rename(site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _log_mkdocs_warnings() -> None:
+    """Show MkDocs' own warnings (the API does not configure logging)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policypress", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="the site's mkdocs.yml (default: %(default)s)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate policies, the bibliography and boilerplate")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("-v", "--verbose", action="store_true", help="also print information (e.g. uncited references)")
+    check.set_defaults(run=command_check)
+    build = commands.add_parser("build", help="validate, then build the site (replaces site/ only on success)")
+    build.add_argument("--site-dir", type=Path, default=Path("site"), help="output folder (default: %(default)s)")
+    build.set_defaults(run=command_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SourceError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        print(f"{len(exc.diagnostics)} error(s); nothing was built", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename}: no such file", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Exception:  # a bug in policypress, not the user's fault
+        traceback.print_exc()
+        print("internal error: this is a bug in policypress, please report it with the output above", file=sys.stderr)
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

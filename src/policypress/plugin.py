@@ -1,0 +1,80 @@
+"""The MkDocs plugin: a thin adapter that feeds generated policy pages to MkDocs.
+
+Everything policy-specific happens in the core (load, validate, render); this module
+only translates between it and MkDocs: it loads the project when MkDocs reads its
+configuration (so invalid sources stop the build before anything is written),
+adds the pages as in-memory files (no generated Markdown on disk or in git), points
+"edit this page" at the YAML source and tells ``mkdocs serve`` what to watch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from policypress.errors import SourceError
+from policypress.project import Project, ProjectLayout, load_project
+from policypress.render import DateFormats, PageRenderer
+
+
+class PolicyPressConfig(base.Config):
+    """Options under ``plugins: - policypress:`` in mkdocs.yml; paths are relative to mkdocs.yml."""
+
+    policy_dir = c.Type(str, default="policy")
+    bibliography = c.Type(str, default="references.bib")
+    templates = c.Type(str, default="templates")
+    date_format = c.Type(str, default="%m/%d/%y")
+    """Display format of full dates (effective date, last review); the seed shows 11/01/24."""
+    month_format = c.Type(str, default="%m/%y")
+    """Display format of revision-log months; the seed shows 09/24."""
+    pages_dir = c.Type(str, default="policies")
+    """Folder of the site that holds one page per policy."""
+
+
+class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
+    """Generates the home page and one page per policy from ``policy/*.yaml`` and ``references.bib``."""
+
+    def __init__(self) -> None:
+        self.project: Project | None = None
+        self.layout: ProjectLayout | None = None
+        self.renderer: PageRenderer | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Load and validate every source; refuse to build anything if one is invalid."""
+        root = Path(config.config_file_path).resolve().parent
+        self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography)
+        try:
+            self.project = load_project(self.layout)
+        except SourceError as exc:
+            raise PluginError(f"invalid policy sources:\n{exc}") from None
+        formats = DateFormats(day=self.config.date_format, month=self.config.month_format)
+        self.renderer = PageRenderer(root / self.config.templates, formats)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Add the generated pages: ``index.md`` (unless docs/ has one) and one page per policy."""
+        assert self.project is not None and self.renderer is not None
+        if files.get_file_from_path("index.md") is None:
+            files.append(File.generated(config, "index.md", content=self.renderer.render_index(self.project)))
+        for source in self.project.policies:
+            src_uri = f"{self.config.pages_dir}/{source.stem}.md"
+            content = self.renderer.render_policy(self.project, source)
+            page_file = File.generated(config, src_uri, content=content)
+            page_file.edit_uri = source.file
+            files.append(page_file)
+        return files
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild the preview when a policy, the bibliography or a template changes."""
+        assert self.layout is not None
+        for path in [*self.layout.watched_paths(), self.layout.root / self.config.templates]:
+            if path.exists():
+                server.watch(str(path))
+        return server

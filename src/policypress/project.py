@@ -1,0 +1,164 @@
+"""Load a whole policypress project: every policy, the bibliography and the shared boilerplate.
+
+This is the front of the pipeline (load -> validate -> model). It reads files and
+nothing else, collects every diagnostic from every file before giving up, and
+returns a ``Project`` only when all sources are valid, so nothing downstream ever
+sees a half-valid policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from policypress.bibliography import Bibliography, load_bibliography
+from policypress.citations import check_citations
+from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Policy
+from policypress.validate import validate_document
+from policypress.yamlsource import YamlDocument, load_yaml
+
+IMPORTANT_REMINDER_FILE = "important-reminder.yaml"
+BOILERPLATE_DIR = "boilerplate"
+
+
+@dataclass(frozen=True)
+class ProjectLayout:
+    """Where a project keeps its sources, relative to its root (the folder of mkdocs.yml)."""
+
+    root: Path
+    policy_dir: str = "policy"
+    bibliography: str = "references.bib"
+
+    @property
+    def policy_path(self) -> Path:
+        return self.root / self.policy_dir
+
+    @property
+    def boilerplate_path(self) -> Path:
+        return self.policy_path / BOILERPLATE_DIR
+
+    @property
+    def bibliography_path(self) -> Path:
+        return self.root / self.bibliography
+
+    def policy_files(self) -> list[Path]:
+        """Policy sources in a stable order: one ``*.yaml`` file per policy."""
+        return sorted(self.policy_path.glob("*.yaml"))
+
+    def watched_paths(self) -> list[Path]:
+        """Everything whose change should rebuild the site."""
+        return [self.policy_path, self.bibliography_path]
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """A valid policy and where it came from."""
+
+    policy: Policy
+    file: str
+    """Path shown to users and used for "edit this page", relative to the project root."""
+    stem: str
+    """File name without ``.yaml``: the page and PDF name."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """All sources of a site, valid and cross-checked."""
+
+    policies: tuple[PolicySource, ...]
+    bibliography: Bibliography
+    boilerplate: Boilerplate
+    notes: tuple[Diagnostic, ...]
+    """Warnings and information (e.g. references listed but never cited)."""
+
+
+def expected_stem(policy_id: str) -> str:
+    """The file name a policy id must have: ``WA.CP.MP.166`` -> ``wa-cp-mp-166``."""
+    return policy_id.lower().replace(".", "-")
+
+
+def load_project(layout: ProjectLayout) -> Project:
+    """Load and validate everything; raise ``SourceError`` with every error found."""
+    diagnostics: list[Diagnostic] = []
+    bibliography = _collect(diagnostics, lambda: load_bibliography(layout.bibliography_path, display_path(layout.bibliography_path, layout.root)))
+    boilerplate = _load_boilerplate(layout, diagnostics)
+    policies: list[PolicySource] = []
+    seen_ids: dict[str, str] = {}
+    for path in layout.policy_files():
+        display = display_path(path, layout.root)
+        document = _collect(diagnostics, lambda path=path, display=display: load_yaml(path, display))
+        if document is None:
+            continue
+        policy, problems = validate_document(document, Policy)
+        diagnostics.extend(problems)
+        if policy is None:
+            continue
+        line, col = document.position(("id",))
+        if path.stem != expected_stem(policy.id):
+            diagnostics.append(
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    "policy.file_name",
+                    f"id: {policy.id!r} must live in {expected_stem(policy.id)}.yaml, not {path.name}",
+                )
+            )
+        if policy.id in seen_ids:
+            diagnostics.append(
+                Diagnostic(display, line, col, "policy.duplicate_id", f"id: {policy.id!r} is also used by {seen_ids[policy.id]}")
+            )
+        seen_ids.setdefault(policy.id, display)
+        if bibliography is not None:
+            diagnostics.extend(check_citations(policy, bibliography, display, document.position))
+        policies.append(PolicySource(policy, display, path.stem))
+    if not layout.policy_files():
+        diagnostics.append(
+            Diagnostic(display_path(layout.policy_path, layout.root), 1, 1, "project.no_policies", "no policy files (*.yaml) found")
+        )
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors or bibliography is None or boilerplate is None:
+        raise SourceError(errors)
+    notes = tuple(sorted(d for d in diagnostics if d.severity != "error"))
+    return Project(tuple(policies), bibliography, boilerplate, notes)
+
+
+def _collect(diagnostics: list[Diagnostic], load):  # type: ignore[no-untyped-def]
+    """Run a loader; on ``SourceError`` keep its diagnostics and return ``None``."""
+    try:
+        return load()
+    except SourceError as exc:
+        diagnostics.extend(exc.diagnostics)
+        return None
+
+
+def _load_model(path: Path, root: Path, model: type[BaseModel], diagnostics: list[Diagnostic]) -> BaseModel | None:
+    document: YamlDocument | None = _collect(diagnostics, lambda: load_yaml(path, display_path(path, root)))
+    if document is None:
+        return None
+    value, problems = validate_document(document, model)
+    diagnostics.extend(problems)
+    return value
+
+
+def _load_boilerplate(layout: ProjectLayout, diagnostics: list[Diagnostic]) -> Boilerplate | None:
+    """The Important Reminder plus every coding notice in ``policy/boilerplate/``."""
+    reminder_path = layout.boilerplate_path / IMPORTANT_REMINDER_FILE
+    if not reminder_path.is_file():
+        diagnostics.append(
+            Diagnostic(display_path(reminder_path, layout.root), 1, 1, "boilerplate.missing", "the Important Reminder is missing")
+        )
+        return None
+    reminder = _load_model(reminder_path, layout.root, ImportantReminder, diagnostics)
+    notices = []
+    for path in sorted(layout.boilerplate_path.glob("*.yaml")):
+        if path.name != IMPORTANT_REMINDER_FILE:
+            notice = _load_model(path, layout.root, CodingNotice, diagnostics)
+            if notice is not None:
+                notices.append(notice)
+    if not isinstance(reminder, ImportantReminder):
+        return None
+    return Boilerplate(important_reminder=reminder, coding_notices=tuple(notices))  # type: ignore[arg-type]

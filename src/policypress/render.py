@@ -1,0 +1,148 @@
+"""Render the model into pages with Jinja templates.
+
+Templates hold layout only (loops and ifs); everything they print goes through one
+of two doors: the filters here, which turn policy text into safe markup, or the
+``finalize`` hook, which escapes any other value for HTML *and* Markdown. So a
+template cannot accidentally publish raw data, and ``StrictUndefined`` turns a
+misspelt variable into an error instead of an empty string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from policypress.citations import CitationAnchors, NumberedReference, number_references
+from policypress.model import CODE_SYSTEM_COLUMN, Policy
+from policypress.project import PolicySource, Project
+from policypress.textsyntax import escape_text, parse_inline, render_html, render_plain
+
+POLICY_TEMPLATE = "policy.md.j2"
+INDEX_TEMPLATE = "index.md.j2"
+
+_ROMAN = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+@dataclass(frozen=True)
+class DateFormats:
+    """How dates are shown; sources always hold ISO dates."""
+
+    day: str = "%m/%d/%y"
+    month: str = "%m/%y"
+
+
+def roman(number: int) -> str:
+    """1 -> I, 14 -> XIV (criteria numbers; policies never reach 40 top-level criteria)."""
+    out = ""
+    for value, letters in _ROMAN * 4:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+def _letters(number: int) -> str:
+    """1 -> a, 26 -> z, 27 -> aa."""
+    out = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
+
+
+def criterion_label(depth: int, index: int) -> str:
+    """The number of a criterion at nesting ``depth`` (0-based): I, A, 1, a, i, then again."""
+    level = depth % 5
+    if level == 0:
+        return roman(index)
+    if level == 1:
+        return _letters(index).upper()
+    if level == 2:
+        return str(index)
+    if level == 3:
+        return _letters(index)
+    return roman(index).lower()
+
+
+def slugify(text: str) -> str:
+    """An anchor id from policy text: ``*SIJ Radiofrequency Neurotomy*`` -> ``sij-radiofrequency-neurotomy``."""
+    plain = render_plain(parse_inline(text), lambda _citation: "")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "section"
+
+
+def _finalize(value: Any) -> Any:
+    """Escape every printed value that is not already markup produced by a filter."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(escape_text(str(value)))
+
+
+def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environment:
+    """The Jinja environment for pages: strict undefined, escaping by default, policypress filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date=lambda value: "" if value is None else value.strftime(formats.day),
+        month=lambda value: dt.date.fromisoformat(f"{value}-01").strftime(formats.month),
+        criterion_label=criterion_label,
+        slug=slugify,
+        code_column=lambda system: CODE_SYSTEM_COLUMN[system],
+        plain=lambda text: render_plain(parse_inline(text), lambda _citation: ""),
+    )
+    return env
+
+
+@jinja2.pass_context
+def _prose(context: jinja2.runtime.Context, text: str) -> Markup:
+    """Policy text as inline HTML, its citations rendered by the page's ``anchors``."""
+    anchors: CitationAnchors = context["anchors"]
+    return Markup(render_html(parse_inline(text), anchors.render))
+
+
+@jinja2.pass_context
+def _cited_at(context: jinja2.runtime.Context, number: int) -> tuple[str, ...]:
+    anchors: CitationAnchors = context["anchors"]
+    return anchors.cited_at(number)
+
+
+class PageRenderer:
+    """Renders policy pages and the index page of a project from its templates."""
+
+    def __init__(self, template_dir: Path, formats: DateFormats | None = None) -> None:
+        self.env = make_environment(template_dir, formats or DateFormats())
+        self.env.filters["prose"] = _prose
+        self.env.filters["cited_at"] = _cited_at
+
+    def render_policy(self, project: Project, source: PolicySource, **extra: Any) -> str:
+        """The Markdown page of one policy."""
+        policy: Policy = source.policy
+        references: tuple[NumberedReference, ...] = number_references(policy, project.bibliography)
+        return self.env.get_template(POLICY_TEMPLATE).render(
+            policy=policy,
+            source=source,
+            references=references,
+            reminder=project.boilerplate.important_reminder,
+            coding_notices=project.boilerplate.notices_for(policy),
+            anchors=CitationAnchors.for_policy(policy),
+            **extra,
+        )
+
+    def render_index(self, project: Project, **extra: Any) -> str:
+        """The home page listing every policy."""
+        return self.env.get_template(INDEX_TEMPLATE).render(
+            policies=sorted((s for s in project.policies), key=lambda s: s.policy.id),
+            **extra,
+        )

@@ -1,0 +1,39 @@
+"""Shared fixtures: the repository root, one built site per test session, golden-file updates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden files under tests/golden from the current output instead of comparing",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's site, built once per session with the real command into a temporary folder."""
+    site = tmp_path_factory.mktemp("build") / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "policypress", "-f", str(ROOT / "mkdocs.yml"), "build", "--site-dir", str(site)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
