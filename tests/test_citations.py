@@ -1,0 +1,100 @@
+"""Citation numbering, collapsing, back-links and the citation checks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from policypress.citations import CitationAnchors, collapse_numbers
+from policypress.errors import SourceError
+from policypress.model import Policy
+from policypress.project import ProjectLayout, load_project
+from policypress.textsyntax import Citation
+
+NESTED = ROOT / "tests" / "fixtures" / "nested"
+
+
+def policy_citing(references: list[str]) -> Policy:
+    return Policy.model_validate(
+        {
+            "id": "XX.CP.MP.9",
+            "title": "t",
+            "plan": "p",
+            "effective_date": "2025-01-01",
+            "description": ["d"],
+            "criteria": [{"text": "c"}],
+            "revision_log": [{"description": "r", "revision_date": "2025-01", "approval_date": "2025-01"}],
+            "references": references,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("numbers", "runs"),
+    [([], []), ([5], [(5, 5)]), ([22, 5], [(5, 5), (22, 22)]), ([3, 4, 5, 9], [(3, 5), (9, 9)]), ([2, 2, 1], [(1, 2)])],
+)
+def test_collapse_numbers(numbers: list[int], runs: list[tuple[int, int]]) -> None:
+    assert collapse_numbers(numbers) == runs
+
+
+def test_numbers_follow_the_reference_list_not_first_citation() -> None:
+    anchors = CitationAnchors.for_policy(policy_citing(["a", "b", "c", "d", "e"]))
+    assert anchors.render(Citation(("e",), 0)) == '<sup class="citation" id="cite-1"><a href="#ref-5">5</a></sup>'
+    assert anchors.render(Citation(("d", "b", "c"), 0)) == (
+        '<sup class="citation" id="cite-2"><a href="#ref-2">2</a>-<a href="#ref-4">4</a></sup>'
+    )
+    assert anchors.render(Citation(("a", "b"), 0)) == (
+        '<sup class="citation" id="cite-3"><a href="#ref-1">1</a>,<a href="#ref-2">2</a></sup>'
+    )
+    assert anchors.cited_at(2) == ("cite-2", "cite-3")
+    assert anchors.cited_at(3) == ("cite-2",)
+    assert anchors.cited_at(5) == ("cite-1",)
+
+
+def copy_fixture(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(NESTED, root)
+    return root
+
+
+def errors_after(tmp_path: Path, old: str, new: str) -> list[str]:
+    root = copy_fixture(tmp_path)
+    path = root / "policy" / "xx-cp-mp-1.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        load_project(ProjectLayout(root))
+    return [d.format() for d in caught.value.diagnostics]
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    assert errors_after(tmp_path, "[@delta]", "[@nosuch]") == [
+        "policy/xx-cp-mp-1.yaml:26:9: background[0].paragraphs[0]: [@nosuch] is not in the bibliography "
+        "[citation.unknown_key]"
+    ]
+
+
+def test_cited_but_not_listed(tmp_path: Path) -> None:
+    assert errors_after(tmp_path, "  - delta\n", "") == [
+        "policy/xx-cp-mp-1.yaml:26:9: background[0].paragraphs[0]: [@delta] is cited but not in this "
+        "policy's references list [citation.not_listed]"
+    ]
+
+
+def test_listed_but_not_in_bib_and_listed_twice(tmp_path: Path) -> None:
+    assert errors_after(tmp_path, "  - unused\n", "  - ghost\n  - alpha\n") == [
+        "policy/xx-cp-mp-1.yaml:42:5: references[4]: 'ghost' is not in the bibliography [citation.not_in_bib]",
+        "policy/xx-cp-mp-1.yaml:43:5: references[5]: 'alpha' is already reference 1 [citation.listed_twice]",
+    ]
+
+
+def test_listed_but_never_cited_is_information(tmp_path: Path) -> None:
+    project = load_project(ProjectLayout(NESTED))
+    assert [n.format() for n in project.notes] == [
+        "policy/xx-cp-mp-1.yaml:42:5: info: references[4]: 'unused' (reference 5) is listed but never cited "
+        "[citation.unused]"
+    ]

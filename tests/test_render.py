@@ -1,0 +1,69 @@
+"""Golden files of the rendered Markdown pages: any change to a page shows up as a reviewed diff.
+
+Run ``pytest --update-golden`` to rewrite them after an intended change, then read the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from policypress.project import Project, ProjectLayout, load_project
+from policypress.render import PageRenderer, criterion_label, roman, slugify
+
+GOLDEN = ROOT / "tests" / "golden"
+NESTED = ROOT / "tests" / "fixtures" / "nested"
+
+
+def check_golden(name: str, actual: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run pytest --update-golden"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> PageRenderer:
+    return PageRenderer(ROOT / "templates")
+
+
+@pytest.mark.parametrize(("root", "golden"), [(ROOT, "wa-cp-mp-166.md"), (NESTED, "xx-cp-mp-1.md")])
+def test_policy_page_matches_golden(root: Path, golden: str, renderer: PageRenderer, update_golden: bool) -> None:
+    project = load_project(ProjectLayout(root))
+    (source,) = project.policies
+    check_golden(golden, renderer.render_policy(project, source), update_golden)
+
+
+def test_index_page_matches_golden(renderer: PageRenderer, update_golden: bool) -> None:
+    project: Project = load_project(ProjectLayout(ROOT))
+    check_golden("index.md", renderer.render_index(project), update_golden)
+
+
+def test_rendering_is_deterministic(renderer: PageRenderer) -> None:
+    project = load_project(ProjectLayout(ROOT))
+    (source,) = project.policies
+    assert renderer.render_policy(project, source) == renderer.render_policy(project, source)
+
+
+@pytest.mark.parametrize(
+    ("depth", "index", "label"),
+    [(0, 1, "I"), (0, 4, "IV"), (0, 9, "IX"), (0, 14, "XIV"), (1, 1, "A"), (1, 27, "AA"), (2, 3, "3"),
+     (3, 2, "b"), (4, 3, "iii"), (5, 2, "II")],
+)
+def test_criterion_labels(depth: int, index: int, label: str) -> None:
+    assert criterion_label(depth, index) == label
+
+
+def test_roman_numerals() -> None:
+    assert [roman(n) for n in (1, 2, 3, 4, 5, 9, 10, 39)] == ["I", "II", "III", "IV", "V", "IX", "X", "XXXIX"]
+
+
+def test_slugify_uses_the_visible_text() -> None:
+    assert slugify("*SIJ Radiofrequency Neurotomy*") == "sij-radiofrequency-neurotomy"
+    assert slugify("CPT code that does not support coverage criteria[@x]") == (
+        "cpt-code-that-does-not-support-coverage-criteria"
+    )
+    assert slugify("***") == "section"
