@@ -69,7 +69,7 @@ def test_criteria_keep_numbers_italics_and_bold(article: Tag) -> None:
 
 
 def test_code_table(article: Tag) -> None:
-    table = article.select_one("table.code-table")
+    table = article.select_one("div.code-table table")
     assert table is not None
     assert [text_of(th) for th in table.select("th")] == ["CPT® Codes", "Description"]
     rows = [[text_of(td) for td in tr.select("td")] for tr in table.select("tbody tr")]
@@ -89,7 +89,7 @@ def test_code_table(article: Tag) -> None:
 
 
 def test_revision_log(article: Tag) -> None:
-    table = article.select_one("table.revision-log")
+    table = article.select_one("div.revision-log table")
     assert table is not None
     assert [text_of(th) for th in table.select("th")] == [
         "Reviews, Revisions, and Approvals",
