@@ -29,7 +29,16 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's site, built once per session with the real command into a temporary folder."""
     site = tmp_path_factory.mktemp("build") / "site"
     result = subprocess.run(
-        [sys.executable, "-m", "policypress", "-f", str(ROOT / "mkdocs.yml"), "build", "--site-dir", str(site)],
+        [
+            sys.executable,
+            "-m",
+            "policypress",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "build",
+            "--site-dir",
+            str(site),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -26,7 +26,11 @@ REFERENCE_ERRATA: tuple[tuple[str, str, str], ...] = (
     (r"(\b[A-Za-z]?\d+) to ([A-Za-z]?\d+\b)", r"\1-\2", "a page range is written with a hyphen (AMA)"),
     (r"doi: 10\.", "doi:10.", "AMA writes doi: without a space"),
     (r"(doi:10\.\S+?)\.$", r"\1", "AMA puts no period after a DOI"),
-    (r"(https://www\.spine\.org/Coverage) Published", r"\1. Published", "the seed drops one period after a URL"),
+    (
+        r"(https://www\.spine\.org/Coverage) Published",
+        r"\1. Published",
+        "the seed drops one period after a URL",
+    ),
 )
 
 

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from policypress.citations import CitationAnchors, collapse_numbers
 from policypress.errors import SourceError
 from policypress.model import Policy
@@ -34,7 +34,13 @@ def policy_citing(references: list[str]) -> Policy:
 
 @pytest.mark.parametrize(
     ("numbers", "runs"),
-    [([], []), ([5], [(5, 5)]), ([22, 5], [(5, 5), (22, 22)]), ([3, 4, 5, 9], [(3, 5), (9, 9)]), ([2, 2, 1], [(1, 2)])],
+    [
+        ([], []),
+        ([5], [(5, 5)]),
+        ([22, 5], [(5, 5), (22, 22)]),
+        ([3, 4, 5, 9], [(3, 5), (9, 9)]),
+        ([2, 2, 1], [(1, 2)]),
+    ],
 )
 def test_collapse_numbers(numbers: list[int], runs: list[tuple[int, int]]) -> None:
     assert collapse_numbers(numbers) == runs

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from policypress.project import Project, ProjectLayout, load_project
 from policypress.render import PageRenderer, criterion_label, roman, slugify
 
@@ -50,8 +50,18 @@ def test_rendering_is_deterministic(renderer: PageRenderer) -> None:
 
 @pytest.mark.parametrize(
     ("depth", "index", "label"),
-    [(0, 1, "I"), (0, 4, "IV"), (0, 9, "IX"), (0, 14, "XIV"), (1, 1, "A"), (1, 27, "AA"), (2, 3, "3"),
-     (3, 2, "b"), (4, 3, "iii"), (5, 2, "II")],
+    [
+        (0, 1, "I"),
+        (0, 4, "IV"),
+        (0, 9, "IX"),
+        (0, 14, "XIV"),
+        (1, 1, "A"),
+        (1, 27, "AA"),
+        (2, 3, "3"),
+        (3, 2, "b"),
+        (4, 3, "iii"),
+        (5, 2, "II"),
+    ],
 )
 def test_criterion_labels(depth: int, index: int, label: str) -> None:
     assert criterion_label(depth, index) == label

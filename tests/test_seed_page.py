@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+
 from seedtext import seed_blocks, seed_references
 
 PAGE = Path("policies/wa-cp-mp-166/index.html")
@@ -133,9 +134,7 @@ def test_background_citations_in_seed_order_link_to_their_references(article: Ta
 
 def test_each_reference_links_back_to_its_citations(built_site: Path) -> None:
     soup = BeautifulSoup((built_site / PAGE).read_text(encoding="utf-8"), "html.parser")
-    backlinks = {
-        li["id"]: [a["href"] for a in li.select("a.backlink")] for li in soup.select("ol.references > li")
-    }
+    backlinks = {li["id"]: [a["href"] for a in li.select("a.backlink")] for li in soup.select("ol.references > li")}
     # reference 5 is cited three times (twice alone, once with 22); 22 once; uncited ones have none
     assert backlinks["ref-5"] == ["#cite-1", "#cite-8", "#cite-9"]
     assert backlinks["ref-22"] == ["#cite-9"]

@@ -77,10 +77,12 @@ def test_not_a_citation_is_literal() -> None:
 
 
 def test_links() -> None:
-    assert parse_inline("See https://www.cms.gov/x.") == (Text("See "), Link("https://www.cms.gov/x"), Text("."))
-    assert html("(https://e.org/a_(b))") == (
-        '(<a href="https://e.org/a&#95;(b)">https://e.org/a&#95;(b)</a>)'
+    assert parse_inline("See https://www.cms.gov/x.") == (
+        Text("See "),
+        Link("https://www.cms.gov/x"),
+        Text("."),
     )
+    assert html("(https://e.org/a_(b))") == ('(<a href="https://e.org/a&#95;(b)">https://e.org/a&#95;(b)</a>)')
 
 
 def test_only_web_links_are_linked() -> None:

@@ -27,7 +27,14 @@ def test_positions_of_values_and_keys() -> None:
 
 def test_yaml_11_scalars_are_resolved_so_the_schema_can_refuse_them() -> None:
     doc = parse_yaml('a: NO\nb: 0755\nc: "0755"\nd: 2024-11-01\ne: 2024-09\nf: null\n', "p.yaml")
-    assert doc.data == {"a": False, "b": 493, "c": "0755", "d": dt.date(2024, 11, 1), "e": "2024-09", "f": None}
+    assert doc.data == {
+        "a": False,
+        "b": 493,
+        "c": "0755",
+        "d": dt.date(2024, 11, 1),
+        "e": "2024-09",
+        "f": None,
+    }
 
 
 def test_block_scalars_are_text() -> None:
@@ -44,10 +51,16 @@ def test_block_scalars_are_text() -> None:
             "p.yaml:1:4: tags such as 'tag:yaml.org,2002:python/object/apply:os.system' are not allowed "
             "in policy files [yaml.tag]",
         ),
-        ("a: !!str 1\n", "p.yaml:1:4: tags such as 'tag:yaml.org,2002:str' are not allowed in policy files [yaml.tag]"),
+        (
+            "a: !!str 1\n",
+            "p.yaml:1:4: tags such as 'tag:yaml.org,2002:str' are not allowed in policy files [yaml.tag]",
+        ),
         ("a: &x [1]\n", "p.yaml:1:4: anchors (&name) are not allowed in policy files [yaml.anchor]"),
         ("1: x\n", "p.yaml:1:1: keys must be text; got int 1 [yaml.key_type]"),
-        ("a: 1\n---\nb: 2\n", "p.yaml:2:1: a policy file holds exactly one YAML document [yaml.multiple_documents]"),
+        (
+            "a: 1\n---\nb: 2\n",
+            "p.yaml:2:1: a policy file holds exactly one YAML document [yaml.multiple_documents]",
+        ),
         ("a: [1\n", "p.yaml:2:1: YAML syntax error: did not find expected ',' or ']' [yaml.syntax]"),
     ],
 )

@@ -84,7 +84,7 @@ class _Date:
     day: int | None = None
 
     def long(self) -> str:
-        """ "December 6, 2022", "September 2010", "2020": dates in running text."""
+        """Running-text form: "December 6, 2022", "September 2010", "2020"."""
         if self.month is None:
             return str(self.year)
         if self.day is None:
@@ -92,7 +92,7 @@ class _Date:
         return f"{_MONTHS[self.month - 1]} {self.day}, {self.year}"
 
     def nlm(self) -> str:
-        """ "2015 Oct 23", "2023 Jan", "2023": the NLM form used for journal dates."""
+        """NLM form, used for journal and chapter dates: "2015 Oct 23", "2023 Jan", "2023"."""
         parts = [str(self.year)]
         if self.month is not None:
             parts.append(_MONTHS[self.month - 1][:3])
@@ -167,7 +167,7 @@ class _Fields:
     def missing(self, name: str) -> EntryError:
         return EntryError(
             self.key,
-            "bib.missing-field",
+            "bib.missing_field",
             f"@{self.entry.type} needs a {name!r} field for the AMA style",
             field=name,
         )
@@ -193,7 +193,7 @@ class _Fields:
         if parsed is None:
             raise EntryError(
                 self.key,
-                "bib.invalid-field",
+                "bib.invalid_field",
                 f"{name} = {value!r} is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD, or a range A/B or A/)",
                 field=name,
             )
@@ -250,7 +250,7 @@ def _is_others(person: Person) -> bool:
 
 
 def format_person(person: Person) -> str:
-    """ "Surname Initials": "van Tilburg CW", "Ostelo RWJG"; a braced corporate name as written."""
+    """Format as "Surname Initials" ("van Tilburg CW", "Ostelo RWJG"); a braced corporate name as written."""
     surname = str(Text.from_latex(" ".join(person.prelast_names + person.last_names)))
     initials = "".join(_initials(name) for name in person.first_names + person.middle_names)
     lineage = str(Text.from_latex(" ".join(person.lineage_names))).replace(".", "")
@@ -286,7 +286,7 @@ class AmaStyle(BaseStyle):
         if entry.type not in self._types:
             raise EntryError(
                 entry.key or "?",
-                "bib.entry-type",
+                "bib.entry_type",
                 f"@{entry.type} is not supported by the AMA style (use one of "
                 + ", ".join(f"@{t}" for t in self._types)
                 + ")",
@@ -382,7 +382,7 @@ class AmaStyle(BaseStyle):
         return self._finish(blocks, fields, url_if_no_doi=True)
 
     def _imprint(self, fields: _Fields, publisher_field: str, form: Callable[[_Date], str]) -> Text:
-        """ "Address: Publisher; Date." (``institution`` may stand in for ``publisher`` and vice versa)."""
+        """Format "Address: Publisher; Date." (``institution`` and ``publisher`` stand in for each other)."""
         other = "institution" if publisher_field == "publisher" else "publisher"
         publisher = fields.rich(publisher_field) or fields.rich(other)
         if publisher is None:
@@ -405,9 +405,7 @@ class AmaStyle(BaseStyle):
                 raise fields.missing("url")
             return None
         if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise EntryError(
-                fields.key, "bib.invalid-field", f"url {url!r} is not an http(s) URL", field="url"
-            )
+            raise EntryError(fields.key, "bib.invalid_field", f"url {url!r} is not an http(s) URL", field="url")
         return _sentence(HRef(url, fields.plain("urltext") or url))
 
     def _web_tail(self, fields: _Fields, require_url: bool) -> list[Text]:

@@ -108,9 +108,7 @@ class Bibliography:
             rich = self._style.format_entry("", entry).text
         except EntryError as error:
             line, col = self._field_position(key, error.field)
-            raise SourceError(
-                [Diagnostic(self._display, line, col, error.code, f"{key}: {error.detail}")]
-            ) from error
+            raise SourceError([Diagnostic(self._display, line, col, error.code, f"{key}: {error.detail}")]) from error
         reference = FormattedReference(key, rich.render(self._html), rich.render(self._plain))
         self._cache[key] = reference
         return reference
@@ -120,9 +118,7 @@ class Bibliography:
         span = self._spans[key]
         offset = span.start
         if field is not None:
-            match = re.compile(rf"\b{re.escape(field)}\s*=", re.IGNORECASE).search(
-                self._text, span.start, span.end
-            )
+            match = re.compile(rf"\b{re.escape(field)}\s*=", re.IGNORECASE).search(self._text, span.start, span.end)
             if match is not None:
                 offset = match.start()
         return _line_col(self._text, offset)
@@ -174,11 +170,7 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
         line, col = _line_col(text, start)
         previous = by_folded_key.get(key.lower())
         if previous is not None:
-            problem = (
-                "duplicate entry key"
-                if previous == key
-                else f"entry key differs from {previous!r} only by case:"
-            )
+            problem = "duplicate entry key" if previous == key else f"entry key differs from {previous!r} only by case:"
             diagnostics.append(Diagnostic(display, line, col, "bib.syntax", f"{problem} {key!r}"))
         else:
             try:

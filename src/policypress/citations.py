@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from policypress.bibliography import Bibliography
 from policypress.errors import Diagnostic
 from policypress.model import Criterion, Policy
-from policypress.validate import field_name
 from policypress.textsyntax import Citation, iter_citations, parse_inline
+from policypress.validate import field_name
 from policypress.yamlsource import Path_
 
 Locate = Callable[[Path_], tuple[int, int]]
@@ -72,7 +72,11 @@ def check_citations(policy: Policy, bibliography: Bibliography, file: str, locat
             continue
         listed[key] = i
         if key not in bibliography:
-            report(("references", i), "citation.not_in_bib", f"references[{i}]: {key!r} is not in the bibliography")
+            report(
+                ("references", i),
+                "citation.not_in_bib",
+                f"references[{i}]: {key!r} is not in the bibliography",
+            )
     cited: set[str] = set()
     for path, text in iter_prose(policy):
         for citation in iter_citations(parse_inline(text)):

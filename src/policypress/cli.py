@@ -32,7 +32,7 @@ EXIT_BUG = 2
 def _plugin_options(config_file: Path) -> dict[str, str]:
     """The policypress plugin's options in mkdocs.yml (without importing MkDocs)."""
     with config_file.open(encoding="utf-8") as handle:
-        config = yaml.load(handle, Loader=_MkDocsYamlLoader)  # noqa: S506 - safe loader subclass
+        config = yaml.load(handle, Loader=_MkDocsYamlLoader)
     for plugin in config.get("plugins", []) or []:
         if isinstance(plugin, dict) and "policypress" in plugin:
             return dict(plugin["policypress"] or {})
@@ -134,7 +134,11 @@ def _log_mkdocs_warnings() -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policypress", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "-f", "--config-file", type=Path, default=Path("mkdocs.yml"), help="the site's mkdocs.yml (default: %(default)s)"
+        "-f",
+        "--config-file",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's mkdocs.yml (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate policies, the bibliography and boilerplate")
@@ -161,7 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except Exception:  # a bug in policypress, not the user's fault
         traceback.print_exc()
-        print("internal error: this is a bug in policypress, please report it with the output above", file=sys.stderr)
+        print(
+            "internal error: this is a bug in policypress, please report it with the output above",
+            file=sys.stderr,
+        )
         return EXIT_BUG
 
 

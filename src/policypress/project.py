@@ -83,7 +83,10 @@ def expected_stem(policy_id: str) -> str:
 def load_project(layout: ProjectLayout) -> Project:
     """Load and validate everything; raise ``SourceError`` with every error found."""
     diagnostics: list[Diagnostic] = []
-    bibliography = _collect(diagnostics, lambda: load_bibliography(layout.bibliography_path, display_path(layout.bibliography_path, layout.root)))
+    bibliography = _collect(
+        diagnostics,
+        lambda: load_bibliography(layout.bibliography_path, display_path(layout.bibliography_path, layout.root)),
+    )
     boilerplate = _load_boilerplate(layout, diagnostics)
     policies: list[PolicySource] = []
     seen_ids: dict[str, str] = {}
@@ -109,7 +112,13 @@ def load_project(layout: ProjectLayout) -> Project:
             )
         if policy.id in seen_ids:
             diagnostics.append(
-                Diagnostic(display, line, col, "policy.duplicate_id", f"id: {policy.id!r} is also used by {seen_ids[policy.id]}")
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    "policy.duplicate_id",
+                    f"id: {policy.id!r} is also used by {seen_ids[policy.id]}",
+                )
             )
         seen_ids.setdefault(policy.id, display)
         if bibliography is not None:
@@ -117,7 +126,13 @@ def load_project(layout: ProjectLayout) -> Project:
         policies.append(PolicySource(policy, display, path.stem))
     if not layout.policy_files():
         diagnostics.append(
-            Diagnostic(display_path(layout.policy_path, layout.root), 1, 1, "project.no_policies", "no policy files (*.yaml) found")
+            Diagnostic(
+                display_path(layout.policy_path, layout.root),
+                1,
+                1,
+                "project.no_policies",
+                "no policy files (*.yaml) found",
+            )
         )
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors or bibliography is None or boilerplate is None:
@@ -149,7 +164,13 @@ def _load_boilerplate(layout: ProjectLayout, diagnostics: list[Diagnostic]) -> B
     reminder_path = layout.boilerplate_path / IMPORTANT_REMINDER_FILE
     if not reminder_path.is_file():
         diagnostics.append(
-            Diagnostic(display_path(reminder_path, layout.root), 1, 1, "boilerplate.missing", "the Important Reminder is missing")
+            Diagnostic(
+                display_path(reminder_path, layout.root),
+                1,
+                1,
+                "boilerplate.missing",
+                "the Important Reminder is missing",
+            )
         )
         return None
     reminder = _load_model(reminder_path, layout.root, ImportantReminder, diagnostics)

@@ -111,9 +111,7 @@ def _parse(text: str, start: int, closer: str | None) -> tuple[tuple[Node, ...],
             literal.clear()
 
     while i < len(text):
-        if closer is not None and text.startswith(closer, i) and not (
-            closer == "*" and text.startswith("**", i)
-        ):
+        if closer is not None and text.startswith(closer, i) and not (closer == "*" and text.startswith("**", i)):
             flush()
             return tuple(nodes), i + len(closer)
         if text.startswith("**", i):

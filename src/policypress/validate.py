@@ -26,15 +26,11 @@ def field_name(path: Path_) -> str:
     return out or "(document)"
 
 
-def validate_document(
-    document: YamlDocument, model: type[ModelT]
-) -> tuple[ModelT | None, list[Diagnostic]]:
+def validate_document(document: YamlDocument, model: type[ModelT]) -> tuple[ModelT | None, list[Diagnostic]]:
     """The document as ``model``, or ``None`` and one diagnostic per problem."""
     if not isinstance(document.data, dict):
         found = "an empty file" if document.data is None else type(document.data).__name__
-        return None, [
-            Diagnostic(document.file, 1, 1, "schema.type", f"expected a mapping of fields, got {found}")
-        ]
+        return None, [Diagnostic(document.file, 1, 1, "schema.type", f"expected a mapping of fields, got {found}")]
     try:
         return model.model_validate(document.data), []
     except ValidationError as exc:
@@ -60,9 +56,7 @@ def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> D
         message = "expected " + message[len("Input should be ") :]
     elif message.startswith("String should match pattern "):
         message = "expected text matching " + message[len("String should match pattern ") :]
-    return Diagnostic(
-        document.file, line, col, f"schema.{kind}", f"{name}: {message}, got {error['input']!r}"
-    )
+    return Diagnostic(document.file, line, col, f"schema.{kind}", f"{name}: {message}, got {error['input']!r}")
 
 
 def _known_fields(model: type[BaseModel], path: Path_) -> list[str]:

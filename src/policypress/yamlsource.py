@@ -63,16 +63,22 @@ def load_yaml(path: Path, display: str) -> YamlDocument:
     raw = path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
         raise SourceError(
-            [_diag(display, 1, 1, "yaml.too_large", f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")]
+            [
+                _diag(
+                    display,
+                    1,
+                    1,
+                    "yaml.too_large",
+                    f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}",
+                )
+            ]
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SourceError(
-            [_diag(display, line, col, "yaml.encoding", "file is not valid UTF-8")]
-        ) from None
+        raise SourceError([_diag(display, line, col, "yaml.encoding", "file is not valid UTF-8")]) from None
     return parse_yaml(text, display)
 
 
@@ -119,7 +125,8 @@ class _Builder:
             e
             for e in events
             if not isinstance(
-                e, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentStartEvent | yaml.DocumentEndEvent
+                e,
+                yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentStartEvent | yaml.DocumentEndEvent,
             )
         ]
         if not self._events:
@@ -163,7 +170,9 @@ class _Builder:
             key_pos = (key_event.start_mark.line + 1, key_event.start_mark.column + 1)
             if not isinstance(key, str):
                 self._refuse(
-                    key_event.start_mark, "yaml.key_type", f"keys must be text; got {type(key).__name__} {key!r}"
+                    key_event.start_mark,
+                    "yaml.key_type",
+                    f"keys must be text; got {type(key).__name__} {key!r}",
                 )
                 key = str(key)
             if key in mapping:

@@ -1,0 +1,89 @@
+"""The ``policypress`` command as an author meets it: messages, exit codes, and a site left intact."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from policypress.cli import main
+
+NESTED = ROOT / "tests" / "fixtures" / "nested"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's sources (policies, bib, templates, config) to break at will."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("policy", "templates", "docs", "overrides"):
+        shutil.copytree(ROOT / name, root / name)
+    for name in ("mkdocs.yml", "references.bib"):
+        shutil.copy(ROOT / name, root / name)
+    return root
+
+
+def run(root: Path, *args: str) -> int:
+    return main(["-f", str(root / "mkdocs.yml"), *args])
+
+
+def test_check_passes_on_the_repository(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "check") == 0
+    assert capsys.readouterr().out == "1 policies, 29 references: all valid\n"
+
+
+def test_check_verbose_lists_uncited_references(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "check", "-v") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 21  # the seed lists 29 references and cites 8
+    assert err[0] == (
+        "policy/wa-cp-mp-166.yaml:88:5: info: references[0]: 'visser2013' (reference 1) is listed but never "
+        "cited [citation.unused]"
+    )
+
+
+def test_check_reports_every_error_at_once(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = project / "policy" / "wa-cp-mp-166.yaml"
+    text = policy.read_text(encoding="utf-8")
+    text = text.replace("determination: not_medically_necessary", "determination: maybe", 1)
+    text = text.replace("effective_date:", "efective_date:")
+    text = text.replace("[@ho2013]", "[@ho2031]")
+    policy.write_text(text, encoding="utf-8")
+    assert run(project, "check") == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "policy/wa-cp-mp-166.yaml:1:1: effective_date: required field is missing [schema.missing]",
+        "policy/wa-cp-mp-166.yaml:5:1: efective_date: unknown field; did you mean 'effective_date'? "
+        "[schema.unknown_field]",
+        "policy/wa-cp-mp-166.yaml:19:20: criteria[0].determination: expected 'medically_necessary', "
+        "'not_medically_necessary' or 'investigational', got 'maybe' [schema.literal_error]",
+        "3 error(s); nothing was built",
+    ]
+
+
+def test_failed_build_leaves_the_site_untouched(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "build") == 0
+    site = project / "site"
+    before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert Path("policies/wa-cp-mp-166/index.html") in before
+    bib = project / "references.bib"
+    bib.write_text(
+        bib.read_text(encoding="utf-8").replace("@article{ho2013,", "@article{ho2013,\n  note = {unterminated,"),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert run(project, "build") == 1
+    assert "references.bib:" in capsys.readouterr().err
+    after = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []
+
+
+def test_build_twice_gives_identical_bytes(project: Path, tmp_path: Path) -> None:
+    assert run(project, "build", "--site-dir", str(tmp_path / "one")) == 0
+    assert run(project, "build", "--site-dir", str(tmp_path / "two")) == 0
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
+    two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*") if p.is_file()}
+    assert one.keys() == two.keys()
+    assert [path for path in one if one[path] != two[path]] == []
