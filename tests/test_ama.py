@@ -341,7 +341,7 @@ def test_invalid_date_points_at_its_field() -> None:
 
 def test_non_http_url_is_refused() -> None:
     source = "@online{k, title={P}, url={javascript:alert(1)}, urldate={2024-05-31}}"
-    assert error_of(source).diagnostics[0].code == "bib.invalid_field"
+    assert error_of(source).diagnostics[0].code == "bib.url_scheme"
 
 
 def test_unsupported_entry_type() -> None:

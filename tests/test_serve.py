@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 PAGE = "policies/wa-cp-mp-166/"

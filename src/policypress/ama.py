@@ -404,8 +404,8 @@ class AmaStyle(BaseStyle):
             if required:
                 raise fields.missing("url")
             return None
-        if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise EntryError(fields.key, "bib.invalid_field", f"url {url!r} is not an http(s) URL", field="url")
+        if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https", "mailto"):
+            raise EntryError(fields.key, "bib.url_scheme", f"url {url!r} is not an http(s) or mailto URL", field="url")
         return _sentence(HRef(url, fields.plain("urltext") or url))
 
     def _web_tail(self, fields: _Fields, require_url: bool) -> list[Text]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pybtex.errors
 from pybtex.backends.html import Backend as PybtexHtmlBackend
@@ -116,12 +117,9 @@ class Bibliography:
     def _field_position(self, key: str, field: str | None) -> tuple[int, int]:
         """Line and column of ``field`` inside the entry, else of the entry itself."""
         span = self._spans[key]
-        offset = span.start
-        if field is not None:
-            match = re.compile(rf"\b{re.escape(field)}\s*=", re.IGNORECASE).search(self._text, span.start, span.end)
-            if match is not None:
-                offset = match.start()
-        return _line_col(self._text, offset)
+        if field is None:
+            return _line_col(self._text, span.start)
+        return _field_line_col(self._text, span, field)
 
 
 def load_bibliography(path: Path, display: str | None = None) -> Bibliography:
@@ -182,10 +180,42 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
                 keys.append(key)
                 starts[key] = start
         reported = len(diagnostics)
+    spans = _spans(keys, starts, len(text))
+    for key in keys:
+        for field, code, message in _field_problems(parser.data.entries[key].fields):
+            line, col = _field_line_col(text, spans[key], field)
+            diagnostics.append(Diagnostic(display, line, col, code, f"{key}: {message}"))
     if diagnostics:
         raise SourceError(diagnostics)
-    spans = _spans(keys, starts, len(text))
     return Bibliography(parser.data, tuple(keys), display, text, spans)
+
+
+_LATEX_MACRO = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z\s])")
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+URL_SCHEMES = ("https://", "http://", "mailto:")
+"""The only URL schemes a reference may link to (no javascript:, data:, file: …)."""
+
+
+def _field_problems(fields: Any) -> Iterator[tuple[str, str, str]]:
+    """Problems visible in one entry's raw fields: LaTeX macros, malformed DOIs, unsafe URL schemes."""
+    for name, value in fields.items():
+        field = name.lower()
+        if _LATEX_MACRO.search(value):
+            yield (
+                field,
+                "bib.latex",
+                f"{field}: LaTeX macro {_LATEX_MACRO.search(value).group(0)!r}; write the character itself (Unicode)",
+            )
+        if field == "doi" and not _DOI.fullmatch(value):
+            yield field, "bib.doi", f"doi: {value!r} is not a DOI (10.<registrant>/<suffix>, without 'doi:' or a URL)"
+        if field == "url" and not value.lower().startswith(URL_SCHEMES):
+            yield field, "bib.url_scheme", f"url: {value!r} must start with https://, http:// or mailto:"
+
+
+def _field_line_col(text: str, span: _Span, field: str) -> tuple[int, int]:
+    """Line and column of ``field =`` inside an entry (the entry's own position if not found)."""
+    match = re.compile(rf"\b{re.escape(field)}\s*=", re.IGNORECASE).search(text, span.start, span.end)
+    return _line_col(text, match.start() if match else span.start)
 
 
 def _process_entry(parser: Parser, command: str, key: str, fields: list[tuple[str, list[str]]]) -> None:

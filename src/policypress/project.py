@@ -17,6 +17,7 @@ from policypress.bibliography import Bibliography, load_bibliography
 from policypress.citations import check_citations
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Policy
+from policypress.rules import check_policy_rules
 from policypress.validate import validate_document
 from policypress.yamlsource import YamlDocument, load_yaml
 
@@ -121,9 +122,14 @@ def load_project(layout: ProjectLayout) -> Project:
                 )
             )
         seen_ids.setdefault(policy.id, display)
+        for finding in check_policy_rules(policy):
+            line, col = document.position(finding.path)
+            diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message))
         if bibliography is not None:
             diagnostics.extend(check_citations(policy, bibliography, display, document.position))
         policies.append(PolicySource(policy, display, path.stem))
+    if bibliography is not None:
+        diagnostics.extend(_format_listed_references(policies, bibliography))
     if not layout.policy_files():
         diagnostics.append(
             Diagnostic(
@@ -139,6 +145,25 @@ def load_project(layout: ProjectLayout) -> Project:
         raise SourceError(errors)
     notes = tuple(sorted(d for d in diagnostics if d.severity != "error"))
     return Project(tuple(policies), bibliography, boilerplate, notes)
+
+
+def _format_listed_references(policies: list[PolicySource], bibliography: Bibliography) -> list[Diagnostic]:
+    """Format every reference a policy lists, once, so a field the AMA style needs is reported now.
+
+    The ``Bibliography`` caches each result, so the build reuses this work.
+    """
+    diagnostics: list[Diagnostic] = []
+    done: set[str] = set()
+    for source in policies:
+        for key in source.policy.references:
+            if key in done or key not in bibliography:
+                continue
+            done.add(key)
+            try:
+                bibliography.format(key)
+            except SourceError as exc:
+                diagnostics.extend(exc.diagnostics)
+    return diagnostics
 
 
 def _collect(diagnostics: list[Diagnostic], load):  # type: ignore[no-untyped-def]

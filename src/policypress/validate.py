@@ -52,7 +52,11 @@ def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> D
         return Diagnostic(document.file, line, col, "schema.missing", f"{name}: required field is missing")
     line, col = document.position(path)
     message = error["msg"]
-    if message.startswith("Input should be "):
+    if kind == "literal_error":
+        message = f"expected one of {error['ctx']['expected'].replace(' or ', ', ')}"
+    elif kind == "too_short" and error["ctx"].get("min_length") == 1:
+        return Diagnostic(document.file, line, col, "schema.empty", f"{name}: must not be empty")
+    elif message.startswith("Input should be "):
         message = "expected " + message[len("Input should be ") :]
     elif message.startswith("String should match pattern "):
         message = "expected text matching " + message[len("String should match pattern ") :]

@@ -1,0 +1,108 @@
+"""Policy rules beyond types: what makes a well-typed policy still wrong.
+
+The model guarantees shapes (a date is a date, a code is text); these rules check
+meaning across fields: a code's format for its code system, a code listed twice in
+one table, a revision log out of order or approved before it was revised, an
+effective date before the policy was even developed. Each finding names the exact
+field, so it can be mapped back to a line of the YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from policypress.model import Policy
+from policypress.yamlsource import Path_
+
+CODE_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "CPT": (re.compile(r"\d{4}[0-9FTU]"), "five characters: four digits then a digit, F, T or U (e.g. 64451, 0232T)"),
+    "HCPCS": (re.compile(r"[A-V]\d{4}"), "a letter A-V then four digits (e.g. L8699)"),
+    "ICD-10-CM": (
+        re.compile(r"[A-TV-Z]\d[0-9AB](\.[0-9A-TV-Z]{1,4})?"),
+        "a letter, a digit, a digit or A/B, then optionally a dot and 1-4 characters (e.g. M46.1)",
+    ),
+}
+"""Accepted shape of a code, by code system, with the wording an author sees."""
+
+EARLIEST_YEAR = 1980
+LATEST_YEAR = 2100
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule broken at ``path`` of a policy."""
+
+    path: Path_
+    code: str
+    message: str
+
+
+def check_policy_rules(policy: Policy) -> list[Finding]:
+    """Every rule a policy breaks, in document order."""
+    return [*_dates(policy), *_codes(policy), *_revision_log(policy)]
+
+
+def _dates(policy: Policy) -> Iterator[Finding]:
+    for name in ("effective_date", "last_review_date"):
+        value = getattr(policy, name)
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            yield Finding(
+                (name,),
+                "policy.date_range",
+                f"{name}: {value.isoformat()} is not between {EARLIEST_YEAR} and {LATEST_YEAR}",
+            )
+    first_revision = min((r.revision_date for r in policy.revision_log), default=None)
+    if first_revision is not None and policy.effective_date.strftime("%Y-%m") < first_revision:
+        yield Finding(
+            ("effective_date",),
+            "policy.effective_before_developed",
+            f"effective_date: {policy.effective_date.isoformat()} is before the first revision ({first_revision})",
+        )
+    if policy.last_review_date is not None and policy.last_review_date.strftime("%Y-%m") < (first_revision or ""):
+        yield Finding(
+            ("last_review_date",),
+            "policy.review_before_developed",
+            f"last_review_date: {policy.last_review_date.isoformat()} is before the first revision ({first_revision})",
+        )
+
+
+def _codes(policy: Policy) -> Iterator[Finding]:
+    for t, table in enumerate(policy.code_tables):
+        pattern, shape = CODE_FORMATS[table.code_system]
+        seen: dict[str, int] = {}
+        for r, row in enumerate(table.rows):
+            path: Path_ = ("code_tables", t, "rows", r, "code")
+            where = f"code_tables[{t}].rows[{r}].code"
+            if not pattern.fullmatch(row.code):
+                yield Finding(
+                    path, "code.format", f"{where}: {row.code!r} is not a {table.code_system} code; expected {shape}"
+                )
+            if row.code in seen:
+                yield Finding(
+                    path,
+                    "code.duplicate",
+                    f"{where}: {row.code} is already listed in this table (rows[{seen[row.code]}])",
+                )
+            seen.setdefault(row.code, r)
+
+
+def _revision_log(policy: Policy) -> Iterator[Finding]:
+    previous: str | None = None
+    for i, revision in enumerate(policy.revision_log):
+        if revision.approval_date < revision.revision_date:
+            yield Finding(
+                ("revision_log", i, "approval_date"),
+                "revision.approved_before_revised",
+                f"revision_log[{i}].approval_date: {revision.approval_date} is before its revision_date "
+                f"{revision.revision_date}",
+            )
+        if previous is not None and revision.revision_date < previous:
+            yield Finding(
+                ("revision_log", i, "revision_date"),
+                "revision.out_of_order",
+                f"revision_log[{i}].revision_date: {revision.revision_date} is earlier than the entry above it "
+                f"({previous}); list revisions oldest first",
+            )
+        previous = revision.revision_date if previous is None else max(previous, revision.revision_date)
