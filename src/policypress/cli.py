@@ -21,8 +21,10 @@ from pathlib import Path
 
 import yaml
 
+from policypress.checks import check_site
 from policypress.errors import SourceError
-from policypress.project import ProjectLayout, load_project
+from policypress.project import Project, ProjectLayout
+from policypress.render import DateFormats
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -55,9 +57,21 @@ def _layout(config_file: Path) -> ProjectLayout:
     )
 
 
+def _check(config_file: Path) -> Project:
+    """Load, cross-check and trial-render everything the site is built from."""
+    options = _plugin_options(config_file)
+    defaults = DateFormats()
+    formats = DateFormats(
+        day=options.get("date_format", defaults.day), month=options.get("month_format", defaults.month)
+    )
+    template_dir = config_file.resolve().parent / options.get("templates", "templates")
+    project, _renderer = check_site(_layout(config_file), template_dir, formats)
+    return project
+
+
 def command_check(args: argparse.Namespace) -> int:
     """Validate every source; print every diagnostic; exit 1 on errors."""
-    project = load_project(_layout(args.config_file))
+    project = _check(args.config_file)
     for note in project.notes:
         if args.verbose or note.severity == "warning":
             print(note.format(), file=sys.stderr)
@@ -90,7 +104,7 @@ def command_build(args: argparse.Namespace) -> int:
 
     config_file: Path = args.config_file.resolve()
     root = config_file.parent
-    load_project(_layout(config_file))  # refuse early, with compiler-style messages
+    _check(config_file)  # refuse early, with compiler-style messages
     epoch = _source_date_epoch(root)
     if epoch:
         os.environ["SOURCE_DATE_EPOCH"] = epoch

@@ -9,6 +9,8 @@ adds the pages as in-memory files (no generated Markdown on disk or in git), poi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,15 @@ from mkdocs.structure.files import File, Files
 from policypress.errors import SourceError
 from policypress.project import Project, ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
+
+
+@contextmanager
+def _as_plugin_error() -> Iterator[None]:
+    """Report invalid sources to MkDocs as one clean error listing every diagnostic."""
+    try:
+        yield
+    except SourceError as exc:
+        raise PluginError(f"invalid policy sources:\n{exc}") from None
 
 
 class PolicyPressConfig(base.Config):
@@ -50,16 +61,23 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         """Load and validate every source; refuse to build anything if one is invalid."""
         root = Path(config.config_file_path).resolve().parent
         self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography)
-        try:
-            self.project = load_project(self.layout)
-        except SourceError as exc:
-            raise PluginError(f"invalid policy sources:\n{exc}") from None
         formats = DateFormats(day=self.config.date_format, month=self.config.month_format)
         self.renderer = PageRenderer(root / self.config.templates, formats)
+        with _as_plugin_error():
+            template_errors = self.renderer.check_templates()
+            if template_errors:
+                raise SourceError(template_errors)
+            self.project = load_project(self.layout)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Add the generated pages: ``index.md`` (unless docs/ has one) and one page per policy."""
+        assert self.project is not None and self.renderer is not None
+        with _as_plugin_error():
+            self._add_pages(files, config)
+        return files
+
+    def _add_pages(self, files: Files, config: MkDocsConfig) -> None:
         assert self.project is not None and self.renderer is not None
         if files.get_file_from_path("index.md") is None:
             files.append(File.generated(config, "index.md", content=self.renderer.render_index(self.project)))
@@ -69,7 +87,6 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             page_file = File.generated(config, src_uri, content=content)
             page_file.edit_uri = source.file
             files.append(page_file)
-        return files
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild the preview when a policy, the bibliography or a template changes."""

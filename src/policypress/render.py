@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from policypress.citations import CitationAnchors, NumberedReference, number_references
+from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import CODE_SYSTEM_COLUMN, Policy
 from policypress.project import PolicySource, Project
 from policypress.textsyntax import escape_text, parse_inline, render_html, render_plain
@@ -118,31 +122,67 @@ def _cited_at(context: jinja2.runtime.Context, number: int) -> tuple[str, ...]:
     return anchors.cited_at(number)
 
 
+def _template_diagnostic(exc: jinja2.TemplateError, template_dir: Path, rendering: str) -> Diagnostic:
+    """A template problem as ``templates/x.j2:line:1: message``, the line found in the traceback."""
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                filename, line = frame.filename, frame.lineno
+                break
+    shown = display_path(Path(filename), template_dir.parent) if filename else template_dir.name
+    kind = "template.syntax" if isinstance(exc, jinja2.TemplateSyntaxError) else "template.render"
+    suffix = f" (while rendering {rendering})" if rendering else ""
+    return Diagnostic(shown, line or 1, 1, kind, f"{exc.message or type(exc).__name__}{suffix}")
+
+
 class PageRenderer:
     """Renders policy pages and the index page of a project from its templates."""
 
     def __init__(self, template_dir: Path, formats: DateFormats | None = None) -> None:
+        self.template_dir = template_dir
         self.env = make_environment(template_dir, formats or DateFormats())
         self.env.filters["prose"] = _prose
         self.env.filters["cited_at"] = _cited_at
+
+    def check_templates(self) -> list[Diagnostic]:
+        """Compile every template, reporting each syntax error with its file and line."""
+        diagnostics = []
+        for name in self.env.list_templates(extensions=["j2"]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError as exc:
+                diagnostics.append(_template_diagnostic(exc, self.template_dir, ""))
+        return diagnostics
+
+    @contextmanager
+    def _rendering(self, what: str) -> Iterator[None]:
+        """Turn a template failure into a ``SourceError`` naming the template line."""
+        try:
+            yield
+        except jinja2.TemplateError as exc:
+            raise SourceError([_template_diagnostic(exc, self.template_dir, what)]) from None
 
     def render_policy(self, project: Project, source: PolicySource, **extra: Any) -> str:
         """The Markdown page of one policy."""
         policy: Policy = source.policy
         references: tuple[NumberedReference, ...] = number_references(policy, project.bibliography)
-        return self.env.get_template(POLICY_TEMPLATE).render(
-            policy=policy,
-            source=source,
-            references=references,
-            reminder=project.boilerplate.important_reminder,
-            coding_notices=project.boilerplate.notices_for(policy),
-            anchors=CitationAnchors.for_policy(policy),
-            **extra,
-        )
+        with self._rendering(source.file):
+            return self.env.get_template(POLICY_TEMPLATE).render(
+                policy=policy,
+                source=source,
+                references=references,
+                reminder=project.boilerplate.important_reminder,
+                coding_notices=project.boilerplate.notices_for(policy),
+                anchors=CitationAnchors.for_policy(policy),
+                **extra,
+            )
 
     def render_index(self, project: Project, **extra: Any) -> str:
         """The home page listing every policy."""
-        return self.env.get_template(INDEX_TEMPLATE).render(
-            policies=sorted((s for s in project.policies), key=lambda s: s.policy.id),
-            **extra,
-        )
+        with self._rendering("the index page"):
+            return self.env.get_template(INDEX_TEMPLATE).render(
+                policies=sorted(project.policies, key=lambda s: s.policy.id),
+                **extra,
+            )
