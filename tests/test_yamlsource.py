@@ -61,7 +61,11 @@ def test_block_scalars_are_text() -> None:
             "a: 1\n---\nb: 2\n",
             "p.yaml:2:1: a policy file holds exactly one YAML document [yaml.multiple_documents]",
         ),
-        ("a: [1\n", "p.yaml:2:1: YAML syntax error: did not find expected ',' or ']' [yaml.syntax]"),
+        (
+            "a: [1\n",
+            "p.yaml:2:1: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence that "
+            "starts on line 1) [yaml.syntax]",
+        ),
     ],
 )
 def test_refusals(text: str, expected: str) -> None:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pybtex.errors
 from pybtex.backends.html import Backend as PybtexHtmlBackend
@@ -114,6 +113,12 @@ class Bibliography:
         self._cache[key] = reference
         return reference
 
+    def source(self, key: str) -> str:
+        """The entry ``key`` verbatim as written in the ``.bib`` file (e.g. to attach it to a PDF)."""
+        span = self._spans[key]
+        entry = self._text[span.start : span.end]
+        return entry[: max(entry.rfind("}"), entry.rfind(")")) + 1] or entry.rstrip()
+
     def _field_position(self, key: str, field: str | None) -> tuple[int, int]:
         """Line and column of ``field`` inside the entry, else of the entry itself."""
         span = self._spans[key]
@@ -153,6 +158,7 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
     keys: list[str] = []
     by_folded_key: dict[str, str] = {}
     starts: dict[str, int] = {}
+    raw_fields: dict[str, dict[str, str]] = {}
     reported = 0
     for command, body in scanner:
         start = scanner.command_start
@@ -179,10 +185,11 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
                 by_folded_key[key.lower()] = key
                 keys.append(key)
                 starts[key] = start
+                raw_fields[key] = {name: "".join(parts) for name, parts in fields}
         reported = len(diagnostics)
     spans = _spans(keys, starts, len(text))
     for key in keys:
-        for field, code, message in _field_problems(parser.data.entries[key].fields):
+        for field, code, message in _field_problems(raw_fields[key]):
             line, col = _field_line_col(text, spans[key], field)
             diagnostics.append(Diagnostic(display, line, col, code, f"{key}: {message}"))
     if diagnostics:
@@ -196,7 +203,7 @@ URL_SCHEMES = ("https://", "http://", "mailto:")
 """The only URL schemes a reference may link to (no javascript:, data:, file: …)."""
 
 
-def _field_problems(fields: Any) -> Iterator[tuple[str, str, str]]:
+def _field_problems(fields: dict[str, str]) -> Iterator[tuple[str, str, str]]:
     """Problems visible in one entry's raw fields: LaTeX macros, malformed DOIs, unsafe URL schemes."""
     for name, value in fields.items():
         field = name.lower()

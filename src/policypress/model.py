@@ -16,10 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints
 NonEmptyText = Annotated[StrictStr, StringConstraints(min_length=1)]
 """Policy prose in the inline mini-syntax (see ``textsyntax``)."""
 
-YearMonth = Annotated[StrictStr, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+POLICY_ID_PATTERN = r"^[A-Z0-9]+(\.[A-Z0-9]+)+$"
+
+YearMonth = Annotated[StrictStr, StringConstraints(pattern=YEAR_MONTH_PATTERN)]
 """A month, ``YYYY-MM``: revision logs record months, not days."""
 
-PolicyId = Annotated[StrictStr, StringConstraints(pattern=r"^[A-Z0-9]+(\.[A-Z0-9]+)+$")]
+PolicyId = Annotated[StrictStr, StringConstraints(pattern=POLICY_ID_PATTERN)]
 """A reference number such as ``WA.CP.MP.166``."""
 
 Determination = Literal["medically_necessary", "not_medically_necessary", "investigational"]

@@ -129,7 +129,7 @@ def load_project(layout: ProjectLayout) -> Project:
             diagnostics.extend(check_citations(policy, bibliography, display, document.position))
         policies.append(PolicySource(policy, display, path.stem))
     if bibliography is not None:
-        diagnostics.extend(_format_listed_references(policies, bibliography))
+        diagnostics.extend(_format_all_references(bibliography))
     if not layout.policy_files():
         diagnostics.append(
             Diagnostic(
@@ -147,22 +147,17 @@ def load_project(layout: ProjectLayout) -> Project:
     return Project(tuple(policies), bibliography, boilerplate, notes)
 
 
-def _format_listed_references(policies: list[PolicySource], bibliography: Bibliography) -> list[Diagnostic]:
-    """Format every reference a policy lists, once, so a field the AMA style needs is reported now.
+def _format_all_references(bibliography: Bibliography) -> list[Diagnostic]:
+    """Format every entry once, so a field the AMA style needs is reported now, for every entry.
 
     The ``Bibliography`` caches each result, so the build reuses this work.
     """
     diagnostics: list[Diagnostic] = []
-    done: set[str] = set()
-    for source in policies:
-        for key in source.policy.references:
-            if key in done or key not in bibliography:
-                continue
-            done.add(key)
-            try:
-                bibliography.format(key)
-            except SourceError as exc:
-                diagnostics.extend(exc.diagnostics)
+    for key in bibliography.keys:
+        try:
+            bibliography.format(key)
+        except SourceError as exc:
+            diagnostics.extend(exc.diagnostics)
     return diagnostics
 
 

@@ -44,6 +44,8 @@ class YamlDocument:
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(repr=False)
     key_positions: dict[Path_, tuple[int, int]] = field(repr=False)
+    unquoted: dict[Path_, str] = field(repr=False, default_factory=dict)
+    """The source text of every unquoted scalar YAML read as something other than text (``0755`` -> 493)."""
 
     def position(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor that exists."""
@@ -91,13 +93,15 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise SourceError([_diag(display, line, col, "yaml.syntax", f"YAML syntax error: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise SourceError([_diag(display, 1, 1, "yaml.syntax", f"YAML syntax error: {exc}")]) from None
     data = builder.build(events)
     if builder.diagnostics:
         raise SourceError(builder.diagnostics)
-    return YamlDocument(display, data, builder.positions, builder.key_positions)
+    return YamlDocument(display, data, builder.positions, builder.key_positions, builder.unquoted)
 
 
 def _diag(file: str, line: int, col: int, code: str, message: str) -> Diagnostic:
@@ -111,6 +115,7 @@ class _Builder:
         self.display = display
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
+        self.unquoted: dict[Path_, str] = {}
         self.diagnostics: list[Diagnostic] = []
         self._events: list[yaml.Event] = []
         self._index = 0
@@ -153,7 +158,10 @@ class _Builder:
         if tag is not None:
             self._refuse(event.start_mark, "yaml.tag", f"tags such as {tag!r} are not allowed in policy files")
         if isinstance(event, yaml.ScalarEvent):
-            return self._scalar(event)
+            value = self._scalar(event)
+            if not isinstance(value, str) and value is not None:
+                self.unquoted[path] = event.value
+            return value
         if isinstance(event, yaml.SequenceStartEvent):
             items: list[Any] = []
             while not isinstance(self._events[self._index], yaml.SequenceEndEvent):

@@ -1,0 +1,184 @@
+"""The bad-input corpus: every mistake an author can make is refused with file:line and field.
+
+Each case edits a copy of a small, valid project (``tests/fixtures/nested`` plus the
+repository's templates and mkdocs.yml) whose site has already been built, then runs
+``policypress build``. The build must exit 1, print exactly the golden message in
+``tests/golden/errors/<case>.txt`` (``pytest --update-golden`` rewrites them; review
+the diff) and leave ``site/`` byte-for-byte as it was, with no temporary folder left.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from policypress.cli import main
+
+NESTED = ROOT / "tests" / "fixtures" / "nested"
+GOLDEN = ROOT / "tests" / "golden" / "errors"
+POLICY = "policy/xx-cp-mp-1.yaml"
+BIB = "references.bib"
+TEMPLATE = "templates/policy.md.j2"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``old`` by ``new`` in ``file`` (once); ``old=None`` writes the whole file; ``new=None`` deletes it."""
+
+    file: str
+    old: str | bytes | None
+    new: str | bytes | None
+
+
+def edit(file: str, old: str | bytes | None, new: str | bytes | None) -> Edit:
+    return Edit(file, old, new)
+
+
+CASES: dict[str, tuple[Edit, ...]] = {
+    # --- YAML the loader refuses -------------------------------------------------------
+    "yaml-duplicate-key": (edit(POLICY, "plan: Example Health Plan\n", "plan: Example Health Plan\nplan: Other\n"),),
+    "yaml-python-tag": (edit(POLICY, 'title: "Nested', 'title: !!python/object/apply:os.system ["id"]\nx: "Nested'),),
+    "yaml-explicit-str-tag": (edit(POLICY, "plan: Example Health Plan", "plan: !!str Example Health Plan"),),
+    "yaml-anchor-alias": (edit(POLICY, "plan: Example Health Plan", "plan: &p Example Health Plan\nowner: *p"),),
+    "yaml-alias-bomb": (
+        edit(POLICY, "id: XX.CP.MP.1\n", "id: XX.CP.MP.1\na: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n"),
+    ),
+    "yaml-non-string-key": (edit(POLICY, "plan: Example Health Plan", "plan: Example Health Plan\n2025: year"),),
+    "yaml-two-documents": (edit(POLICY, "references:\n", "---\nreferences:\n"),),
+    "yaml-not-utf8": (edit(POLICY, "Age ≥ 18".encode(), "Age \xb3 18".encode("latin-1")),),
+    "yaml-oversize": (edit(POLICY, "plan: Example Health Plan", "plan: Example Health Plan\n#" + "x" * 1_000_000),),
+    "yaml-syntax-indentation": (edit(POLICY, "    code_system: HCPCS", "   code_system: HCPCS"),),
+    "yaml-syntax-unclosed-quote": (edit(POLICY, 'title: "Nested <Criteria> & {Escaping}"', 'title: "Nested'),),
+    "yaml-empty-file": (edit(POLICY, None, ""),),
+    "yaml-list-at-top": (edit(POLICY, None, "- id: XX.CP.MP.1\n"),),
+    # --- YAML 1.1 surprises the schema catches --------------------------------------------
+    "yaml11-no-is-false": (edit(POLICY, "plan: Example Health Plan", "plan: NO"),),
+    "yaml11-unquoted-code": (edit(POLICY, 'code: "L8699"', "code: 64451"),),
+    "yaml11-octal-code": (edit(POLICY, 'code: "L8699"', "code: 0755"),),
+    "yaml11-full-date-for-month": (edit(POLICY, "revision_date: 2025-01", "revision_date: 2025-01-15"),),
+    # --- the model ------------------------------------------------------------------------
+    "model-missing-title": (edit(POLICY, 'title: "Nested <Criteria> & {Escaping}"\n', ""),),
+    "model-unknown-field-typo": (edit(POLICY, "effective_date:", "efective_date:"),),
+    "model-unknown-nested-field": (edit(POLICY, "      - text: first condition;", "      - txt: first condition;"),),
+    "model-bad-determination": (edit(POLICY, "determination: investigational", "determination: maybe"),),
+    "model-id-does-not-match-file": (edit(POLICY, "id: XX.CP.MP.1", "id: XX.CP.MP.2"),),
+    "model-duplicate-id": (edit("policy/xx-cp-mp-1-copy.yaml", None, (NESTED / POLICY).read_text(encoding="utf-8")),),
+    "model-bad-id-format": (edit(POLICY, "id: XX.CP.MP.1", "id: xx-cp-mp-1"),),
+    "model-impossible-date": (edit(POLICY, "effective_date: 2025-01-15", "effective_date: 2025-13-01"),),
+    "model-month-in-wrong-format": (edit(POLICY, "approval_date: 2025-02", "approval_date: 02/25"),),
+    "model-empty-description": (edit(POLICY, "description:\n  - >-\n", "description: []\nx:\n  - >-\n"),),
+    "model-empty-text": (edit(POLICY, "text: Everything else.", 'text: ""'),),
+    "model-unknown-code-system": (edit(POLICY, "code_system: HCPCS", "code_system: LOINC"),),
+    "model-criteria-not-a-list": (edit(POLICY, "  - determination: investigational\n    text: Everything else.\n", ""),
+                                  edit(POLICY, "criteria:\n  - determination: medically_necessary", "criteria: none\nx:\n  - determination: medically_necessary")),
+    # --- policy rules ---------------------------------------------------------------------
+    "rule-cpt-code-format": (edit(POLICY, 'code_system: HCPCS\n    rows:\n      - code: "L8699"', 'code_system: CPT\n    rows:\n      - code: "6445"'),),
+    "rule-hcpcs-code-format": (edit(POLICY, 'code: "L8699"', 'code: "Z8699"'),),
+    "rule-duplicate-code": (
+        edit(POLICY, "        description: Prosthetic implant, not otherwise specified\n",
+             '        description: Prosthetic implant, not otherwise specified\n      - code: "L8699"\n        description: Again\n'),
+    ),
+    "rule-revision-out-of-order": (
+        edit(POLICY, "    approval_date: 2025-02\n",
+             "    approval_date: 2025-02\n  - description: Annual review.\n    revision_date: 2024-12\n    approval_date: 2024-12\n"),
+    ),
+    "rule-approved-before-revised": (edit(POLICY, "approval_date: 2025-02", "approval_date: 2024-12"),),
+    "rule-effective-before-developed": (edit(POLICY, "effective_date: 2025-01-15", "effective_date: 2024-11-01"),),
+    "rule-effective-date-out-of-range": (
+        edit(POLICY, "effective_date: 2025-01-15", "effective_date: 2205-01-15"),
+        edit(POLICY, "last_review_date: 2025-12-01", "last_review_date: null"),
+    ),
+    # --- citations ------------------------------------------------------------------------
+    "citation-unknown-key": (edit(POLICY, "[@delta]", "[@dleta]"),),
+    "citation-not-listed": (edit(POLICY, "  - delta\n", ""),),
+    "citation-listed-not-in-bib": (edit(POLICY, "  - unused\n", "  - unused\n  - ghost\n"),),
+    "citation-listed-twice": (edit(POLICY, "  - unused\n", "  - unused\n  - alpha\n"),),
+    # --- the bibliography ----------------------------------------------------------------
+    "bib-duplicate-key": (edit(BIB, "@online{unused,", "@online{alpha,"),),
+    "bib-duplicate-key-case": (edit(BIB, "@online{unused,", "@online{Alpha,"),),
+    "bib-syntax-error": (edit(BIB, "  title = {Second},", "  title = {Second,"),),
+    "bib-missing-journal": (edit(BIB, "  journal = {J Test},\n  year = {2021},", "  year = {2021},"),),
+    "bib-bad-doi": (edit(BIB, "  pages = {5--6}", "  pages = {5--6},\n  doi = {https://doi.org/10.1000/x}"),),
+    "bib-javascript-url": (edit(BIB, "url = {https://example.org/delta}", "url = {javascript:alert(1)}"),),
+    "bib-data-url": (edit(BIB, "url = {https://example.org/unused}", "url = {data:text/html,<script>x</script>}"),),
+    "bib-latex-macro": (edit(BIB, "author = {Beta, Bob}", "author = {B{\\'e}ta, Bob}"),),
+    "bib-bad-date": (edit(BIB, "date = {2023}", "date = {last year}"),),
+    "bib-unsupported-type": (edit(BIB, "@online{delta,", "@misc{delta,"),),
+    # --- templates and boilerplate ---------------------------------------------------------
+    "template-syntax-error": (edit(TEMPLATE, "{% for paragraph in policy.description %}", "{% for paragraph in %}"),),
+    "template-undefined-variable": (edit(TEMPLATE, "{{ policy.id }}", "{{ policy.number }}"),),
+    "boilerplate-missing-reminder": (edit("policy/boilerplate/important-reminder.yaml", None, None),),
+    "boilerplate-unknown-field": (edit("policy/boilerplate/cpt-notice.yaml", "code_system: CPT", "code_system: CPT\nyear: 2023"),),
+    # --- several mistakes at once: all reported in one run --------------------------------
+    "many-errors-at-once": (
+        edit(POLICY, "determination: investigational", "determination: maybe"),
+        edit(POLICY, "[@delta]", "[@dleta]"),
+        edit(POLICY, 'code: "L8699"', "code: 8699"),
+        edit(BIB, "  journal = {J Test},\n  year = {2021},", "  year = {2021},"),
+        edit(TEMPLATE, "{% for paragraph in policy.description %}", "{% for paragraph in %}"),
+    ),
+}
+
+
+def apply(root: Path, change: Edit) -> None:
+    path = root / change.file
+    if change.new is None:
+        path.unlink()
+        return
+    if change.old is None:
+        data = change.new.encode() if isinstance(change.new, str) else change.new
+        path.write_bytes(data)
+        return
+    old = change.old.encode() if isinstance(change.old, str) else change.old
+    new = change.new.encode() if isinstance(change.new, str) else change.new
+    content = path.read_bytes()
+    assert old in content, f"{change.file}: {old!r} not found"
+    path.write_bytes(content.replace(old, new, 1))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The valid fixture project with its site built once."""
+    root = tmp_path_factory.mktemp("valid") / "project"
+    shutil.copytree(NESTED, root)
+    for name in ("templates", "docs", "overrides"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
+    return root
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_refused_and_site_untouched(
+    case: str, built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], update_golden: bool
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    site_before = snapshot(root / "site")
+    for change in CASES[case]:
+        apply(root, change)
+    capsys.readouterr()
+    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 1
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert "Traceback" not in output.err
+    golden = GOLDEN / f"{case}.txt"
+    if update_golden:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(output.err, encoding="utf-8")
+    assert output.err == golden.read_text(encoding="utf-8")
+    assert snapshot(root / "site") == site_before
+    leftovers = [p.name for p in root.iterdir() if p.name not in {*(q.name for q in built_project.iterdir())}]
+    assert leftovers == []
