@@ -9,12 +9,11 @@ finished without a warning, so a failed build leaves the published site as it wa
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ import yaml
 from policypress.checks import check_site
 from policypress.errors import SourceError
 from policypress.project import Project, ProjectLayout
+from policypress.publish import BuildInterrupted, staging_folder, swap_in
 from policypress.render import DateFormats
 
 EXIT_OK = 0
@@ -83,56 +83,76 @@ def command_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _source_date_epoch(root: Path) -> str | None:
-    """The last commit's time, so that the same commit always builds the same bytes."""
-    if "SOURCE_DATE_EPOCH" in os.environ:
+def _source_date_epoch(root: Path, project: Project) -> str:
+    """The time the output claims to be from, the same for every build of the same sources.
+
+    ``SOURCE_DATE_EPOCH`` when set; else the last commit's time; outside git, the
+    latest date any policy mentions (effective, reviewed or approved).
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         return os.environ["SOURCE_DATE_EPOCH"]
     try:
         result = subprocess.run(
             ["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True, text=True, check=False
         )
+        if result.returncode == 0 and result.stdout.strip().isdigit():
+            return result.stdout.strip()
     except OSError:
-        return None
-    return result.stdout.strip() or None
+        pass
+    latest = max(
+        (
+            day
+            for source in project.policies
+            for day in (
+                source.policy.effective_date,
+                source.policy.last_review_date,
+                *(dt.date.fromisoformat(f"{r.approval_date}-01") for r in source.policy.revision_log),
+            )
+            if day is not None
+        ),
+        default=dt.date(1980, 1, 1),
+    )
+    return str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
 
 
 def command_build(args: argparse.Namespace) -> int:
-    """Build the site into a temporary folder, then swap it in place of ``site/``."""
+    """Build the site into a staging folder, then swap it in place of ``site/`` atomically."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
     config_file: Path = args.config_file.resolve()
     root = config_file.parent
-    _check(config_file)  # refuse early, with compiler-style messages
-    epoch = _source_date_epoch(root)
-    if epoch:
-        os.environ["SOURCE_DATE_EPOCH"] = epoch
+    project = _check(config_file)  # refuse early, with compiler-style messages
+    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root, project)
     _log_mkdocs_warnings()
     site_dir = (root / args.site_dir).resolve()
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
-    try:
+    with staging_folder(site_dir) as staging:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         try:
             build(config)
         except (Abort, ConfigurationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
-        _swap_in(staging, site_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        swap_in(staging, site_dir)
     print(f"site built: {site_dir}")
     return EXIT_OK
 
 
-def _swap_in(staging: Path, site_dir: Path) -> None:
-    """Replace ``site_dir`` by ``staging`` with two renames (the old tree is removed afterwards)."""
-    old = site_dir.with_name(f".{site_dir.name}-old")
-    shutil.rmtree(old, ignore_errors=True)
-    if site_dir.exists():
-        site_dir.rename(old)
-    staging.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+def command_diff(args: argparse.Namespace) -> int:
+    """Review report between two git revisions; ``--check`` fails on governance violations."""
+    from policypress.review import run_diff
+
+    return run_diff(
+        args.config_file,
+        args.base,
+        args.head,
+        _layout,
+        output_format=args.format,
+        output=args.output,
+        check=args.check,
+        merge_base=args.merge_base,
+    )
 
 
 def _log_mkdocs_warnings() -> None:
@@ -162,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="validate, then build the site (replaces site/ only on success)")
     build.add_argument("--site-dir", type=Path, default=Path("site"), help="output folder (default: %(default)s)")
     build.set_defaults(run=command_build)
+    diff = commands.add_parser("diff", help="review what changed between two git revisions (Markdown or JSON)")
+    diff.add_argument("base", help="git revision to compare against, e.g. origin/main")
+    diff.add_argument("head", nargs="?", help="git revision with the changes (default: the working tree)")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown", help="report format")
+    diff.add_argument("-o", "--output", type=Path, help="write the report to this file instead of stdout")
+    diff.add_argument(
+        "--check", action="store_true", help="exit 1 on governance violations (report only with --output)"
+    )
+    diff.add_argument("--merge-base", action="store_true", help="compare against the common ancestor of BASE and HEAD")
+    diff.set_defaults(run=command_diff)
     return parser
 
 
@@ -173,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for diagnostic in exc.diagnostics:
             print(diagnostic.format(), file=sys.stderr)
         print(f"{len(exc.diagnostics)} error(s); nothing was built", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except (BuildInterrupted, KeyboardInterrupt) as exc:
+        print(f"error: {exc or 'build interrupted'}; site/ was left as it was", file=sys.stderr)
         return EXIT_USER_ERROR
     except FileNotFoundError as exc:
         print(f"error: {exc.filename}: no such file", file=sys.stderr)
