@@ -23,8 +23,21 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(BIN)/policypress check
 
+# Review report of what changed since BASE (a git revision; HEAD defaults to the working tree):
+#   make diff BASE=origin/main                       Markdown on stdout
+#   make diff BASE=origin/main DIFF_FLAGS="--check"  governance check only (exit 1 on a violation)
+BASE ?= origin/main
+HEAD ?=
+DIFF_FLAGS ?=
+.PHONY: diff
+diff: $(STAMP)
+	$(BIN)/policypress diff $(DIFF_FLAGS) $(BASE) $(HEAD)
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+schema: $(STAMP)
+	$(BIN)/policypress schema
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

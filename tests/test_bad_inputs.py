@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from policypress.cli import main
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -73,18 +73,38 @@ CASES: dict[str, tuple[Edit, ...]] = {
     "model-empty-description": (edit(POLICY, "description:\n  - >-\n", "description: []\nx:\n  - >-\n"),),
     "model-empty-text": (edit(POLICY, "text: Everything else.", 'text: ""'),),
     "model-unknown-code-system": (edit(POLICY, "code_system: HCPCS", "code_system: LOINC"),),
-    "model-criteria-not-a-list": (edit(POLICY, "  - determination: investigational\n    text: Everything else.\n", ""),
-                                  edit(POLICY, "criteria:\n  - determination: medically_necessary", "criteria: none\nx:\n  - determination: medically_necessary")),
+    "model-criteria-not-a-list": (
+        edit(POLICY, "  - determination: investigational\n    text: Everything else.\n", ""),
+        edit(
+            POLICY,
+            "criteria:\n  - determination: medically_necessary",
+            "criteria: none\nx:\n  - determination: medically_necessary",
+        ),
+    ),
     # --- policy rules ---------------------------------------------------------------------
-    "rule-cpt-code-format": (edit(POLICY, 'code_system: HCPCS\n    rows:\n      - code: "L8699"', 'code_system: CPT\n    rows:\n      - code: "6445"'),),
+    "rule-cpt-code-format": (
+        edit(
+            POLICY,
+            'code_system: HCPCS\n    rows:\n      - code: "L8699"',
+            'code_system: CPT\n    rows:\n      - code: "6445"',
+        ),
+    ),
     "rule-hcpcs-code-format": (edit(POLICY, 'code: "L8699"', 'code: "Z8699"'),),
     "rule-duplicate-code": (
-        edit(POLICY, "        description: Prosthetic implant, not otherwise specified\n",
-             '        description: Prosthetic implant, not otherwise specified\n      - code: "L8699"\n        description: Again\n'),
+        edit(
+            POLICY,
+            "        description: Prosthetic implant, not otherwise specified\n",
+            "        description: Prosthetic implant, not otherwise specified\n"
+            '      - code: "L8699"\n        description: Again\n',
+        ),
     ),
     "rule-revision-out-of-order": (
-        edit(POLICY, "    approval_date: 2025-02\n",
-             "    approval_date: 2025-02\n  - description: Annual review.\n    revision_date: 2024-12\n    approval_date: 2024-12\n"),
+        edit(
+            POLICY,
+            "    approval_date: 2025-02\n",
+            "    approval_date: 2025-02\n"
+            "  - description: Annual review.\n    revision_date: 2024-12\n    approval_date: 2024-12\n",
+        ),
     ),
     "rule-approved-before-revised": (edit(POLICY, "approval_date: 2025-02", "approval_date: 2024-12"),),
     "rule-effective-before-developed": (edit(POLICY, "effective_date: 2025-01-15", "effective_date: 2024-11-01"),),
@@ -112,7 +132,9 @@ CASES: dict[str, tuple[Edit, ...]] = {
     "template-syntax-error": (edit(TEMPLATE, "{% for paragraph in policy.description %}", "{% for paragraph in %}"),),
     "template-undefined-variable": (edit(TEMPLATE, "{{ policy.id }}", "{{ policy.number }}"),),
     "boilerplate-missing-reminder": (edit("policy/boilerplate/important-reminder.yaml", None, None),),
-    "boilerplate-unknown-field": (edit("policy/boilerplate/cpt-notice.yaml", "code_system: CPT", "code_system: CPT\nyear: 2023"),),
+    "boilerplate-unknown-field": (
+        edit("policy/boilerplate/cpt-notice.yaml", "code_system: CPT", "code_system: CPT\nyear: 2023"),
+    ),
     # --- several mistakes at once: all reported in one run --------------------------------
     "many-errors-at-once": (
         edit(POLICY, "determination: investigational", "determination: maybe"),

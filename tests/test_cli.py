@@ -31,7 +31,9 @@ def run(root: Path, *args: str) -> int:
 
 def test_check_passes_on_the_repository(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(project, "check") == 0
-    assert capsys.readouterr().out == "1 policies, 29 references: all valid\n"
+    out, err = capsys.readouterr()
+    assert out == "1 policy, 29 references: valid, 21 warning(s)\n"
+    assert err == "warning: 21 x citation.unused (run with -v to list them)\n"
 
 
 def test_check_verbose_lists_uncited_references(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,9 +41,27 @@ def test_check_verbose_lists_uncited_references(project: Path, capsys: pytest.Ca
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 21  # the seed lists 29 references and cites 8
     assert err[0] == (
-        "policy/wa-cp-mp-166.yaml:88:5: info: references[0]: 'visser2013' (reference 1) is listed but never "
+        "policy/wa-cp-mp-166.yaml:88:5: warning: references[0]: 'visser2013' (reference 1) is listed but never "
         "cited [citation.unused]"
     )
+
+
+def test_check_strict_refuses_warnings(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "check", "--strict") == 1
+    assert capsys.readouterr().err.endswith("21 warning(s), refused under --strict\n")
+
+
+def test_literal_markup_is_a_warning(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = project / "policy" / "wa-cp-mp-166.yaml"
+    text = policy.read_text(encoding="utf-8").replace("NIA_CG_305", "[NIA_CG_305](https://example.org/x)")
+    policy.write_text(text, encoding="utf-8")
+    assert run(project, "check", "-v") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "policy/wa-cp-mp-166.yaml:14:5: warning: notes[0]: '[NIA_CG_305](https://example.org/x)' will be shown as "
+        "typed; policy text allows only *italic*, **bold**, [@citations] and bare https:// links "
+        "[text.literal_markup]"
+    ) in err
 
 
 def test_check_reports_every_error_at_once(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -99,7 +99,7 @@ def check_citations(policy: Policy, bibliography: Bibliography, file: str, locat
                 ("references", i),
                 "citation.unused",
                 f"references[{i}]: {key!r} (reference {i + 1}) is listed but never cited",
-                "info",
+                "warning",
             )
     return diagnostics
 

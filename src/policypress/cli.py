@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from policypress.errors import SourceError
 from policypress.project import Project, ProjectLayout
 from policypress.publish import BuildInterrupted, staging_folder, swap_in
 from policypress.render import DateFormats
+from policypress.schema import SCHEMA_FILE, policy_schema_text
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -70,16 +72,20 @@ def _check(config_file: Path) -> Project:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    """Validate every source; print every diagnostic; exit 1 on errors."""
+    """Validate every source and trial-render every page; exit 1 on errors (or warnings with --strict)."""
     project = _check(args.config_file)
-    for note in project.notes:
-        if args.verbose or note.severity == "warning":
+    warnings = [note for note in project.notes if note.severity == "warning"]
+    if args.verbose:
+        for note in project.notes:
             print(note.format(), file=sys.stderr)
-    warnings = [n for n in project.notes if n.severity == "warning"]
+    else:
+        for code, count in sorted(Counter(w.code for w in warnings).items()):
+            print(f"warning: {count} x {code} (run with -v to list them)", file=sys.stderr)
+    policies = f"{len(project.policies)} {'policy' if len(project.policies) == 1 else 'policies'}"
+    print(f"{policies}, {len(project.bibliography.keys)} references: valid, {len(warnings)} warning(s)")
     if args.strict and warnings:
         print(f"{len(warnings)} warning(s), refused under --strict", file=sys.stderr)
         return EXIT_USER_ERROR
-    print(f"{len(project.policies)} policies, {len(project.bibliography.keys)} references: all valid")
     return EXIT_OK
 
 
@@ -165,6 +171,20 @@ def _log_mkdocs_warnings() -> None:
     logger.setLevel(logging.INFO)
 
 
+def command_schema(args: argparse.Namespace) -> int:
+    """Write (or with --check, verify) the committed JSON Schema of policy files."""
+    path = args.config_file.resolve().parent / SCHEMA_FILE
+    text = policy_schema_text()
+    if args.check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            print(f"{SCHEMA_FILE} is out of date with the model: run `make schema`", file=sys.stderr)
+            return EXIT_USER_ERROR
+        return EXIT_OK
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policypress", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -177,11 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate policies, the bibliography and boilerplate")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    check.add_argument("-v", "--verbose", action="store_true", help="also print information (e.g. uncited references)")
+    check.add_argument("-v", "--verbose", action="store_true", help="list every warning (e.g. uncited references)")
     check.set_defaults(run=command_check)
     build = commands.add_parser("build", help="validate, then build the site (replaces site/ only on success)")
     build.add_argument("--site-dir", type=Path, default=Path("site"), help="output folder (default: %(default)s)")
     build.set_defaults(run=command_build)
+    schema = commands.add_parser("schema", help=f"write {SCHEMA_FILE}, the JSON Schema of policy files")
+    schema.add_argument("--check", action="store_true", help="only verify that the committed schema is current")
+    schema.set_defaults(run=command_schema)
     diff = commands.add_parser("diff", help="review what changed between two git revisions (Markdown or JSON)")
     diff.add_argument("base", help="git revision to compare against, e.g. origin/main")
     diff.add_argument("head", nargs="?", help="git revision with the changes (default: the working tree)")

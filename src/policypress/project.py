@@ -124,7 +124,7 @@ def load_project(layout: ProjectLayout) -> Project:
         seen_ids.setdefault(policy.id, display)
         for finding in check_policy_rules(policy):
             line, col = document.position(finding.path)
-            diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message))
+            diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
         if bibliography is not None:
             diagnostics.extend(check_citations(policy, bibliography, display, document.position))
         policies.append(PolicySource(policy, display, path.stem))

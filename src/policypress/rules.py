@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from policypress.citations import iter_prose
+from policypress.errors import Severity
 from policypress.model import Policy
+from policypress.validate import field_name
 from policypress.yamlsource import Path_
 
 CODE_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -32,16 +35,35 @@ LATEST_YEAR = 2100
 
 @dataclass(frozen=True)
 class Finding:
-    """A rule broken at ``path`` of a policy."""
+    """A rule broken at ``path`` of a policy; warnings publish, but fail ``check --strict``."""
 
     path: Path_
     code: str
     message: str
+    severity: Severity = "error"
 
 
 def check_policy_rules(policy: Policy) -> list[Finding]:
     """Every rule a policy breaks, in document order."""
-    return [*_dates(policy), *_codes(policy), *_revision_log(policy)]
+    return [*_dates(policy), *_codes(policy), *_revision_log(policy), *_literal_markup(policy)]
+
+
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")
+_MARKDOWN_LINK = re.compile(r"\[[^\]@][^\]]*\]\([^)\s]+\)")
+
+
+def _literal_markup(policy: Policy) -> Iterator[Finding]:
+    """Text that looks like HTML or a Markdown link: it will be shown literally, which is rarely meant."""
+    for path, text in iter_prose(policy):
+        match = _HTML_TAG.search(text) or _MARKDOWN_LINK.search(text)
+        if match:
+            yield Finding(
+                path,
+                "text.literal_markup",
+                f"{field_name(path)}: {match.group(0)!r} will be shown as typed; policy text allows only "
+                "*italic*, **bold**, [@citations] and bare https:// links",
+                "warning",
+            )
 
 
 def _dates(policy: Policy) -> Iterator[Finding]:
