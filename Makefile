@@ -17,6 +17,11 @@ $(STAMP): requirements.lock pyproject.toml
 site: $(STAMP)
 	$(BIN)/policypress build
 
+# Archival PDFs only, into site/pdf (make site writes them too); unchanged policies come from .cache/pdf.
+.PHONY: pdf
+pdf: $(STAMP)
+	$(BIN)/policypress pdf
+
 serve: $(STAMP)
 	$(BIN)/mkdocs serve --livereload
 
@@ -33,19 +38,35 @@ DIFF_FLAGS ?=
 diff: $(STAMP)
 	$(BIN)/policypress diff $(DIFF_FLAGS) $(BASE) $(HEAD)
 
-test: $(STAMP)
+# Scale benchmark on a synthetic library of N policies (scripts/bench.py); last line `bench: N=… site_s=…`.
+N ?= 1000
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --n $(N)
+
+# Browser tests drive Debian's Chromium with Playwright and audit pages with axe-core (npm).
+BROWSER_STAMP := .cache/browser/.installed
+AXE_VERSION := 4.14.1
+
+$(BROWSER_STAMP):
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	mkdir -p .cache/browser
+	npm install --silent --no-audit --no-fund --prefix .cache/browser axe-core@$(AXE_VERSION)
+	touch $(BROWSER_STAMP)
+
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)
 	$(BIN)/policypress schema
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts
 
 clean:
 	rm -rf site .cache

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 
 def test_ruff_check_and_format() -> None:
-    for args in (["check", "src", "tests"], ["format", "--check", "src", "tests"]):
+    for args in (["check", "src", "tests", "scripts"], ["format", "--check", "src", "tests", "scripts"]):
         result = subprocess.run(
             [sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True, check=False
         )

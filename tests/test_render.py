@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from policypress.anchors import criterion_label, roman, slugify
 from policypress.project import Project, ProjectLayout, load_project
-from policypress.render import PageRenderer, criterion_label, roman, slugify
+from policypress.render import PageRenderer
 
 GOLDEN = ROOT / "tests" / "golden"
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -68,7 +69,18 @@ def test_criterion_labels(depth: int, index: int, label: str) -> None:
 
 
 def test_roman_numerals() -> None:
-    assert [roman(n) for n in (1, 2, 3, 4, 5, 9, 10, 39)] == ["I", "II", "III", "IV", "V", "IX", "X", "XXXIX"]
+    assert [roman(n) for n in (1, 2, 3, 4, 5, 9, 10, 39, 49, 140)] == [
+        "I",
+        "II",
+        "III",
+        "IV",
+        "V",
+        "IX",
+        "X",
+        "XXXIX",
+        "XLIX",
+        "CXL",
+    ]
 
 
 def test_slugify_uses_the_visible_text() -> None:

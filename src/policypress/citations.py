@@ -45,6 +45,12 @@ def iter_prose(policy: Policy) -> Iterator[tuple[Path_, str]]:
             yield ("background", s, "heading"), section.heading
         for p, text in enumerate(section.paragraphs):
             yield ("background", s, "paragraphs", p), text
+    for t, table in enumerate(policy.code_tables):
+        yield ("code_tables", t, "heading"), table.heading
+        for r, row in enumerate(table.rows):
+            yield ("code_tables", t, "rows", r, "description"), row.description
+    for i, revision in enumerate(policy.revision_log):
+        yield ("revision_log", i, "description"), revision.description
 
 
 def _iter_criteria(criteria: tuple[Criterion, ...], path: Path_) -> Iterator[tuple[Path_, str]]:

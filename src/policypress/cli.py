@@ -18,6 +18,7 @@ import traceback
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -140,8 +141,47 @@ def command_build(args: argparse.Namespace) -> int:
         except (Abort, ConfigurationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
+        if _write_pdfs(config, staging / "pdf") != EXIT_OK:
+            return EXIT_USER_ERROR
         swap_in(staging, site_dir)
     print(f"site built: {site_dir}")
+    return EXIT_OK
+
+
+def command_pdf(args: argparse.Namespace) -> int:
+    """Write the archival PDF of every policy into ``site/pdf`` (rendering only those whose inputs changed)."""
+    from mkdocs.config import load_config
+
+    config_file: Path = args.config_file.resolve()
+    project = _check(config_file)
+    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
+    config = load_config(str(config_file), strict=True)
+    return _write_pdfs(config, (config_file.parent / args.site_dir).resolve() / "pdf", use_cache=not args.no_cache)
+
+
+def _write_pdfs(config: Any, out_dir: Path, *, use_cache: bool = True) -> int:
+    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
+    from policypress.pdf import PdfError
+    from policypress.pdfbuild import build_policy_pdfs
+
+    plugin = config.plugins["policypress"]
+    if plugin.project is None:  # `policypress pdf`: MkDocs has not loaded the sources
+        plugin.on_config(config)
+    try:
+        report = build_policy_pdfs(
+            plugin.project,
+            plugin.layout,
+            plugin.renderer,
+            plugin.layout.root / plugin.config.templates,
+            out_dir,
+            markdown_extensions=config.markdown_extensions,
+            extension_configs=config.mdx_configs,
+            use_cache=use_cache,
+        )
+    except PdfError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    print(report.summary())
     return EXIT_OK
 
 
@@ -202,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="validate, then build the site (replaces site/ only on success)")
     build.add_argument("--site-dir", type=Path, default=Path("site"), help="output folder (default: %(default)s)")
     build.set_defaults(run=command_build)
+    pdf = commands.add_parser("pdf", help="write the archival PDF/A of every policy into SITE_DIR/pdf")
+    pdf.add_argument("--site-dir", type=Path, default=Path("site"), help="site folder (default: %(default)s)")
+    pdf.add_argument("--no-cache", action="store_true", help="render every PDF, ignoring .cache/pdf")
+    pdf.set_defaults(run=command_pdf)
     schema = commands.add_parser("schema", help=f"write {SCHEMA_FILE}, the JSON Schema of policy files")
     schema.add_argument("--check", action="store_true", help="only verify that the committed schema is current")
     schema.set_defaults(run=command_schema)

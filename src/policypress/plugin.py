@@ -19,9 +19,13 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
+from policypress.changes import FEED_FILE, atom_feed
+from policypress.csp import add_content_security_policy
 from policypress.errors import SourceError
+from policypress.exports import codes_export, export_files
+from policypress.pdfbuild import pdf_url
 from policypress.project import Project, ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
 
@@ -81,12 +85,37 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         assert self.project is not None and self.renderer is not None
         if files.get_file_from_path("index.md") is None:
             files.append(File.generated(config, "index.md", content=self.renderer.render_index(self.project)))
+        codes = codes_export(self.project, self.config.pages_dir).codes
+        files.append(File.generated(config, "codes.md", content=self.renderer.render_codes(codes)))
         for source in self.project.policies:
             src_uri = f"{self.config.pages_dir}/{source.stem}.md"
-            content = self.renderer.render_policy(self.project, source)
-            page_file = File.generated(config, src_uri, content=content)
+            content = self.renderer.render_policy(
+                self.project, source, pdf_url=pdf_url(src_uri, source.stem, config.use_directory_urls)
+            )
+            # listed on the home page and found by search, not in the navigation: a thousand
+            # policies would otherwise repeat a thousand links on every page
+            page_file = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             page_file.edit_uri = source.file
             files.append(page_file)
+
+    def on_post_page(self, output: str, /, *, page: Any, config: MkDocsConfig) -> str:
+        """Every page carries a Content-Security-Policy allowing only its own scripts."""
+        return add_content_security_policy(output)
+
+    def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
+        """The same policy on pages built from theme templates (404.html)."""
+        return add_content_security_policy(output_content) if template_name.endswith(".html") else output_content
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the machine-readable exports (``api/``) beside the pages, from the same model."""
+        assert self.project is not None
+        site = Path(config.site_dir)
+        files = export_files(self.project, self.config.pages_dir)
+        files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
+        for relative, content in files.items():
+            target = site / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8", newline="")
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild the preview when a policy, the bibliography or a template changes."""

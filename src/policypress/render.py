@@ -10,9 +10,8 @@ misspelt variable into an error instead of an empty string.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +20,19 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from policypress.anchors import criterion_label, slugify
+from policypress.changes import recent_changes
 from policypress.citations import CitationAnchors, NumberedReference, number_references
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import CODE_SYSTEM_COLUMN, Policy
 from policypress.project import PolicySource, Project
-from policypress.textsyntax import escape_text, parse_inline, render_html, render_plain
+from policypress.textsyntax import escape_text, parse_inline, plain_text, render_html
 
 POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
-
-_ROMAN = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+CODES_TEMPLATE = "codes.md.j2"
+RECENT_CHANGES = 10
+"""How many revision-log entries the home page shows (the feed carries more)."""
 
 
 @dataclass(frozen=True)
@@ -39,45 +41,6 @@ class DateFormats:
 
     day: str = "%m/%d/%y"
     month: str = "%m/%y"
-
-
-def roman(number: int) -> str:
-    """1 -> I, 14 -> XIV (criteria numbers; policies never reach 40 top-level criteria)."""
-    out = ""
-    for value, letters in _ROMAN * 4:
-        while number >= value:
-            out += letters
-            number -= value
-    return out
-
-
-def _letters(number: int) -> str:
-    """1 -> a, 26 -> z, 27 -> aa."""
-    out = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        out = chr(ord("a") + rest) + out
-    return out
-
-
-def criterion_label(depth: int, index: int) -> str:
-    """The number of a criterion at nesting ``depth`` (0-based): I, A, 1, a, i, then again."""
-    level = depth % 5
-    if level == 0:
-        return roman(index)
-    if level == 1:
-        return _letters(index).upper()
-    if level == 2:
-        return str(index)
-    if level == 3:
-        return _letters(index)
-    return roman(index).lower()
-
-
-def slugify(text: str) -> str:
-    """An anchor id from policy text: ``*SIJ Radiofrequency Neurotomy*`` -> ``sij-radiofrequency-neurotomy``."""
-    plain = render_plain(parse_inline(text), lambda _citation: "")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "section"
 
 
 def _finalize(value: Any) -> Any:
@@ -104,7 +67,7 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         criterion_label=criterion_label,
         slug=slugify,
         code_column=lambda system: CODE_SYSTEM_COLUMN[system],
-        plain=lambda text: render_plain(parse_inline(text), lambda _citation: ""),
+        plain=plain_text,
     )
     return env
 
@@ -180,9 +143,15 @@ class PageRenderer:
             )
 
     def render_index(self, project: Project, **extra: Any) -> str:
-        """The home page listing every policy."""
+        """The home page: every policy, and the latest changes from the revision logs."""
         with self._rendering("the index page"):
             return self.env.get_template(INDEX_TEMPLATE).render(
                 policies=sorted(project.policies, key=lambda s: s.policy.id),
+                changes=recent_changes(project, RECENT_CHANGES),
                 **extra,
             )
+
+    def render_codes(self, codes: Sequence[Any], **extra: Any) -> str:
+        """The code index page from ``exports.codes_export``: every code, its policy, table and row link."""
+        with self._rendering("the code index page"):
+            return self.env.get_template(CODES_TEMPLATE).render(codes=codes, **extra)

@@ -193,3 +193,8 @@ def render_plain(nodes: tuple[Node, ...], render_citation: Callable[[Citation], 
         else:
             parts.append(node.url)
     return "".join(parts)
+
+
+def plain_text(text: str) -> str:
+    """Policy text without its markup and citations: for titles in feeds, anchors and search."""
+    return render_plain(parse_inline(text), lambda _citation: "")

@@ -1,0 +1,52 @@
+"""How criteria are numbered and how anchors are named, shared by pages, PDFs and data exports.
+
+A denial letter links to ``…/wa-cp-mp-166/#criterion-II``; the JSON export names the
+same anchor. Keeping the rules in one place keeps those links true.
+"""
+
+from __future__ import annotations
+
+import re
+
+from policypress.textsyntax import plain_text
+
+_ROMAN = [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+def roman(number: int) -> str:
+    """1 -> I, 14 -> XIV, 49 -> XLIX (criteria numbers)."""
+    out = ""
+    for value, letters in _ROMAN:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+def _letters(number: int) -> str:
+    """1 -> a, 26 -> z, 27 -> aa."""
+    out = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
+
+
+def criterion_label(depth: int, index: int) -> str:
+    """The number of a criterion at nesting ``depth`` (0-based): I, A, 1, a, i, then again."""
+    level = depth % 5
+    if level == 0:
+        return roman(index)
+    if level == 1:
+        return _letters(index).upper()
+    if level == 2:
+        return str(index)
+    if level == 3:
+        return _letters(index)
+    return roman(index).lower()
+
+
+def slugify(text: str) -> str:
+    """An anchor id from policy text: ``*SIJ Radiofrequency Neurotomy*`` -> ``sij-radiofrequency-neurotomy``."""
+    plain = plain_text(text)
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "section"

@@ -1,0 +1,219 @@
+"""Machine-readable exports: what systems that consume policies download instead of scraping pages.
+
+Everything here is derived from the model and the citation numbering, the same
+sources as the pages, so the data and the pages cannot disagree. The shapes are
+pydantic models, so each export has a JSON Schema that ships beside it.
+
+Layout under the site (``api/``):
+
+- ``api/policies/<stem>.json`` — one policy: the source model plus page/PDF links,
+  criterion anchors and its numbered, formatted references;
+- ``api/policies.json`` — every policy's summary;
+- ``api/codes.json`` and ``api/codes.csv`` — every code with its policy, table and row link;
+- ``api/schema/*.schema.json`` — the JSON Schemas of the three JSON exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from policypress.anchors import criterion_label, slugify
+from policypress.citations import number_references
+from policypress.model import Criterion, Policy
+from policypress.project import PolicySource, Project
+
+API_DIR = "api"
+
+
+class _Export(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExportedReference(_Export):
+    """Reference ``number`` of a policy, formatted in AMA style."""
+
+    number: int
+    key: str
+    text: str
+    html: str
+
+
+class ExportedCriterion(_Export):
+    """A criterion with the number and anchor it has on the page."""
+
+    label: str
+    anchor: str
+    text: str
+    determination: str | None
+    criteria: tuple[ExportedCriterion, ...]
+
+
+class PolicySummary(_Export):
+    """One line of ``policies.json``."""
+
+    id: str
+    title: str
+    plan: str
+    effective_date: dt.date
+    last_review_date: dt.date | None
+    latest_revision: str
+    page: str
+    pdf: str
+    data: str
+
+
+class PolicyExport(_Export):
+    """``api/policies/<stem>.json``: the policy as authored, plus what the build resolved."""
+
+    summary: PolicySummary
+    policy: Policy
+    criteria: tuple[ExportedCriterion, ...]
+    references: tuple[ExportedReference, ...]
+
+
+class CodeEntry(_Export):
+    """One row of ``codes.json`` / ``codes.csv``."""
+
+    code: str
+    code_system: str
+    description: str
+    policy_id: str
+    policy_title: str
+    table: str
+    page: str
+    link: str
+
+
+class PoliciesExport(_Export):
+    """``api/policies.json``."""
+
+    policies: tuple[PolicySummary, ...]
+
+
+class CodesExport(_Export):
+    """``api/codes.json``."""
+
+    codes: tuple[CodeEntry, ...]
+
+
+def page_path(source: PolicySource, pages_dir: str) -> str:
+    """Site-relative URL of a policy page (directory URLs)."""
+    return f"{pages_dir}/{source.stem}/"
+
+
+def _summary(source: PolicySource, pages_dir: str) -> PolicySummary:
+    policy = source.policy
+    return PolicySummary(
+        id=policy.id,
+        title=policy.title,
+        plan=policy.plan,
+        effective_date=policy.effective_date,
+        last_review_date=policy.last_review_date,
+        latest_revision=max(r.revision_date for r in policy.revision_log),
+        page=page_path(source, pages_dir),
+        pdf=f"pdf/{source.stem}.pdf",
+        data=f"{API_DIR}/policies/{source.stem}.json",
+    )
+
+
+def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "") -> tuple[ExportedCriterion, ...]:
+    """Criteria numbered and anchored exactly as the page template does (``criterion-I-A``)."""
+    exported = []
+    for index, criterion in enumerate(criteria, start=1):
+        label = criterion_label(depth, index)
+        exported.append(
+            ExportedCriterion(
+                label=label,
+                anchor=f"criterion-{prefix}{label}",
+                text=criterion.text,
+                determination=criterion.determination,
+                criteria=_criteria(criterion.criteria, depth + 1, f"{prefix}{label}-"),
+            )
+        )
+    return tuple(exported)
+
+
+def policy_export(project: Project, source: PolicySource, pages_dir: str) -> PolicyExport:
+    """The full export of one policy."""
+    references = tuple(
+        ExportedReference(number=r.number, key=r.key, text=r.text, html=r.html)
+        for r in number_references(source.policy, project.bibliography)
+    )
+    return PolicyExport(
+        summary=_summary(source, pages_dir),
+        policy=source.policy,
+        criteria=_criteria(source.policy.criteria),
+        references=references,
+    )
+
+
+def policies_export(project: Project, pages_dir: str) -> PoliciesExport:
+    """Every policy's summary, ordered by id."""
+    return PoliciesExport(
+        policies=tuple(_summary(s, pages_dir) for s in sorted(project.policies, key=lambda s: s.policy.id))
+    )
+
+
+def codes_export(project: Project, pages_dir: str) -> CodesExport:
+    """Every code of every table, ordered by code system, code and policy id."""
+    entries = [
+        CodeEntry(
+            code=row.code,
+            code_system=table.code_system,
+            description=row.description,
+            policy_id=source.policy.id,
+            policy_title=source.policy.title,
+            table=table.heading,
+            page=page_path(source, pages_dir),
+            link=f"{page_path(source, pages_dir)}#code-{slugify(table.code_system)}-{slugify(row.code)}",
+        )
+        for source in project.policies
+        for table in source.policy.code_tables
+        for row in table.rows
+    ]
+    entries.sort(key=lambda e: (e.code_system, e.code, e.policy_id, e.table))
+    return CodesExport(codes=tuple(entries))
+
+
+def to_json(export: BaseModel) -> str:
+    """Stable JSON text: field order from the model, two-space indent, UTF-8, final newline."""
+    return json.dumps(export.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def codes_csv(codes: CodesExport) -> str:
+    """The code index as CSV (RFC 4180, CRLF line ends), one header row."""
+    buffer = io.StringIO()
+    fields = list(CodeEntry.model_fields)
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    for entry in codes.codes:
+        writer.writerow(entry.model_dump(mode="json"))
+    return buffer.getvalue()
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "policy.export.schema.json": PolicyExport,
+    "policies.schema.json": PoliciesExport,
+    "codes.schema.json": CodesExport,
+}
+
+
+def export_files(project: Project, pages_dir: str) -> dict[str, str]:
+    """Every export file, by its path under the site, with its content."""
+    files: dict[str, str] = {}
+    for source in project.policies:
+        files[f"{API_DIR}/policies/{source.stem}.json"] = to_json(policy_export(project, source, pages_dir))
+    files[f"{API_DIR}/policies.json"] = to_json(policies_export(project, pages_dir))
+    codes = codes_export(project, pages_dir)
+    files[f"{API_DIR}/codes.json"] = to_json(codes)
+    files[f"{API_DIR}/codes.csv"] = codes_csv(codes)
+    for name, model in SCHEMAS.items():
+        schema: dict[str, Any] = model.model_json_schema()
+        files[f"{API_DIR}/schema/{name}"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return files

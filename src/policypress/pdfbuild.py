@@ -1,0 +1,236 @@
+"""Build the PDF of every policy into a folder: reuse what the cache has, render the rest on every core.
+
+The print HTML of each policy is made here, in one process, from the same model and
+page renderer as the website (so the citation numbering is the site's); only PDFs
+whose cache key is new are rendered, by long-lived worker processes (one per core,
+each loading WeasyPrint and the fonts once). A progress bar is drawn on stderr when
+it is a terminal. Any failure raises before the caller publishes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from policypress.pdfcache import CACHE_DIR, PdfCache, write_atomically
+
+if TYPE_CHECKING:  # policypress.pdf loads WeasyPrint: imported where PDFs are made, not by the plugin
+    from policypress.pdf import PdfJob, Provenance
+    from policypress.project import Project, ProjectLayout
+    from policypress.render import PageRenderer
+
+PDF_DIR = "pdf"
+"""The folder of the site that holds ``<policy-file-stem>.pdf``."""
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """What a PDF build did."""
+
+    out_dir: Path
+    rendered: tuple[str, ...]
+    reused: tuple[str, ...]
+    removed: tuple[str, ...]
+    seconds: float
+
+    def summary(self) -> str:
+        total = len(self.rendered) + len(self.reused)
+        return (
+            f"pdf: {total} PDF(s): {len(self.rendered)} rendered, "
+            f"{len(self.reused)} reused from the cache ({self.seconds:.1f} s)"
+        )
+
+
+def pdf_url(page_src_uri: str, stem: str, use_directory_urls: bool) -> str:
+    """The link from a policy page (``policies/x.md``) to its PDF: ``../../pdf/x.pdf`` with directory URLs."""
+    depth = page_src_uri.count("/") + (1 if use_directory_urls else 0)
+    return "../" * depth + f"{PDF_DIR}/{stem}.pdf"
+
+
+def source_provenance(layout: ProjectLayout, watched: Sequence[str] = ()) -> Provenance:
+    """The source commit (``-dirty`` if a source differs from it) and the date of the sources.
+
+    The date is ``SOURCE_DATE_EPOCH`` when set, else the commit time; without git both are
+    unknown and each PDF is dated by its policy's effective date.
+    """
+    from policypress.pdf import Provenance
+
+    root = layout.root
+    commit = _git(root, "rev-parse", "HEAD")
+    if commit:
+        paths = [layout.policy_dir, layout.bibliography, *watched]
+        if _git(root, "status", "--porcelain", "--", *paths):
+            commit += "-dirty"
+    epoch = os.environ.get("SOURCE_DATE_EPOCH") or (_git(root, "log", "-1", "--format=%ct") if commit else None)
+    date = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else None
+    return Provenance(commit or "unknown", date)
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+    except OSError:
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def build_policy_pdfs(
+    project: Project,
+    layout: ProjectLayout,
+    pages: PageRenderer,
+    template_dir: Path,
+    out_dir: Path,
+    *,
+    markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
+    extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
+    provenance: Provenance | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    workers: int | None = None,
+    progress: TextIO | None = None,
+) -> PdfReport:
+    """Write ``out_dir/<stem>.pdf`` for every policy of ``project``; remove PDFs of policies that are gone."""
+    from policypress.pdf import PrintRenderer
+
+    started = time.perf_counter()
+    printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
+    provenance = provenance or source_provenance(layout, [os.path.relpath(template_dir, layout.root)])
+    jobs = [printer.job(project, source, layout, provenance) for source in project.policies]
+    cache = PdfCache((cache_dir or layout.root / CACHE_DIR) if use_cache else None)
+    report = write_pdfs(jobs, out_dir, cache, workers=workers, progress=progress)
+    cache.prune()
+    return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)
+
+
+def write_pdfs(
+    jobs: Sequence[PdfJob],
+    out_dir: Path,
+    cache: PdfCache,
+    *,
+    workers: int | None = None,
+    progress: TextIO | None = None,
+) -> PdfReport:
+    """Write each job's PDF to ``out_dir``, from the cache when it has it, else rendered (and cached)."""
+    from policypress import pdf
+
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    engine = pdf.engine_fingerprint()
+    keys = {job.stem: job.cache_key(engine) for job in jobs}
+    bar = ProgressBar(len(jobs), progress if progress is not None else sys.stderr)
+    reused: list[str] = []
+    missing: list[PdfJob] = []
+    for job in jobs:
+        data = cache.get(keys[job.stem])
+        if data is None:
+            missing.append(job)
+        else:
+            write_atomically(out_dir / f"{job.stem}.pdf", data)
+            reused.append(job.stem)
+            bar.advance()
+    rendered: list[str] = []
+    for job, data in render_jobs(missing, workers):
+        cache.put(keys[job.stem], data)
+        write_atomically(out_dir / f"{job.stem}.pdf", data)
+        rendered.append(job.stem)
+        bar.advance()
+    bar.close()
+    wanted = {f"{job.stem}.pdf" for job in jobs}
+    removed = []
+    for path in sorted(out_dir.glob("*.pdf")):
+        if path.name not in wanted:
+            path.unlink()
+            removed.append(path.stem)
+    return PdfReport(out_dir, tuple(rendered), tuple(reused), tuple(removed), time.perf_counter() - started)
+
+
+def render_jobs(jobs: Sequence[PdfJob], workers: int | None = None) -> Iterator[tuple[PdfJob, bytes]]:
+    """Render ``jobs``, yielding each as it completes; one worker process per core, here if only one job."""
+    from policypress import pdf
+
+    if not jobs:
+        return
+    count = min(len(jobs), workers or _cores())
+    if count <= 1:
+        for job in jobs:
+            yield job, pdf.render_pdf(job)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads or locks
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=pdf.warm_up) as executor:
+        pending: dict[Future[bytes], PdfJob] = {}
+        queue = iter(jobs)
+        try:
+            _submit(executor, queue, pending, 2 * count)
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    yield job, future.result()
+                _submit(executor, queue, pending, 2 * count - len(pending))
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _submit(
+    executor: ProcessPoolExecutor, queue: Iterator[PdfJob], pending: dict[Future[bytes], PdfJob], room: int
+) -> None:
+    """Keep a few jobs queued per worker (not all: each job holds its HTML and attachments)."""
+    from policypress import pdf
+
+    for _ in range(max(room, 0)):
+        job = next(queue, None)
+        if job is None:
+            return
+        pending[executor.submit(pdf.render_pdf, job)] = job
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class ProgressBar:
+    """``[#####-----] 12/40 PDFs`` on one terminal line; silent when the stream is not a terminal."""
+
+    def __init__(self, total: int, stream: TextIO, width: int = 30, clock: Callable[[], float] = time.monotonic):
+        self.total = total
+        self.stream = stream
+        self.width = width
+        self.done = 0
+        self.enabled = total > 0 and _isatty(stream)
+        self._clock = clock
+        self._drawn = -1.0
+
+    def advance(self) -> None:
+        self.done += 1
+        now = self._clock()
+        if self.enabled and (self.done == self.total or now - self._drawn >= 0.1):
+            self._drawn = now
+            filled = self.width * self.done // self.total
+            bar = "#" * filled + "-" * (self.width - filled)
+            self.stream.write(f"\rpdf [{bar}] {self.done}/{self.total}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

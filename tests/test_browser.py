@@ -1,0 +1,148 @@
+"""The provider website in a real browser: search, citations, the code index, accessibility, privacy.
+
+The built site is served on 127.0.0.1 and driven with Playwright in Debian's
+Chromium (``make test`` installs it when missing); accessibility is audited with
+axe-core from the npm registry (installed by ``make test`` under ``.cache/browser``).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / ".cache" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+POLICY = "policies/wa-cp-mp-166/"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: run `make test`, which installs Debian's chromium package")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A page that records every request and every console error (CSP violations included)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.requests = []  # type: ignore[attr-defined]
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+    outside = [url for url in page.requests if not url.startswith((base_url, "data:", "blob:"))]
+    assert outside == [], "requests left localhost"
+    assert page.errors == [], "console errors (a CSP violation shows here)"
+
+
+def in_viewport(page: Any, selector: str) -> bool:
+    return bool(
+        page.evaluate(
+            """(selector) => {
+                const box = document.querySelector(selector).getBoundingClientRect();
+                return box.top >= 0 && box.top < window.innerHeight && box.height > 0;
+            }""",
+            selector,
+        )
+    )
+
+
+def test_search_for_a_code_offers_the_policy(page: Any, base_url: str) -> None:
+    page.goto(base_url)
+    page.keyboard.press("/")
+    page.locator("input.md-search__input").press_sequentially("64625", delay=30)
+    offered = page.locator(f".md-search-result__item a[href*='{POLICY}']").first
+    offered.wait_for(timeout=15_000)
+    assert "Sacroiliac Joint Interventions for Pain Management" in offered.inner_text()
+    offered.click()
+    page.wait_for_url(f"**/{POLICY}**")
+
+
+def test_citation_24_and_its_back_link(page: Any, base_url: str) -> None:
+    page.goto(base_url + POLICY)
+    page.click("sup.citation a[href='#ref-24']")
+    page.wait_for_function("location.hash === '#ref-24'")
+    assert in_viewport(page, "#ref-24")
+    page.click("#ref-24 a.backlink")
+    page.wait_for_function("location.hash === '#cite-7'")
+    assert in_viewport(page, "#cite-7")
+    assert page.inner_text("#cite-7") == "24"
+
+
+def test_code_index_links_land_on_the_row(page: Any, base_url: str) -> None:
+    page.goto(base_url + "codes/")
+    page.click("text=64625")
+    page.wait_for_url(f"**/{POLICY}#code-cpt-64625")
+    assert in_viewport(page, "#code-cpt-64625")
+    assert "Radiofrequency ablation" in page.inner_text("#code-cpt-64625")
+
+
+def test_pages_declare_a_content_security_policy(page: Any, base_url: str) -> None:
+    for path in ("", POLICY, "codes/"):
+        page.goto(base_url + path)
+        policy = page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+        assert policy is not None and "script-src 'self' 'sha256-" in policy
+        assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+
+
+@pytest.mark.parametrize("path", ["", POLICY, "codes/"])
+def test_no_serious_accessibility_violations(browser: Any, base_url: str, path: str) -> None:
+    assert AXE.exists(), "axe-core is not installed: run `make test`"
+    context = browser.new_context(bypass_csp=True)  # axe is injected as a script of its own
+    page = context.new_page()
+    try:
+        page.goto(base_url + path)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+            })).violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+        )
+    finally:
+        context.close()
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
