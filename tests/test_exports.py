@@ -32,6 +32,8 @@ def test_every_json_export_validates_against_its_schema(files: dict[str, str]) -
     jsonschema.validate(json.loads(files["api/policies.json"]), schemas["policies.schema.json"])
     jsonschema.validate(json.loads(files["api/codes.json"]), schemas["codes.schema.json"])
     jsonschema.validate(json.loads(files["api/policies/wa-cp-mp-166.json"]), schemas["policy.export.schema.json"])
+    source_schema = json.loads(files["api/schema/policy.schema.json"])
+    jsonschema.validate(json.loads(files["api/policies/wa-cp-mp-166.json"])["policy"], source_schema)
 
 
 def test_policy_export_carries_resolved_references_and_anchors(files: dict[str, str]) -> None:

@@ -10,7 +10,8 @@ Layout under the site (``api/``):
   criterion anchors and its numbered, formatted references;
 - ``api/policies.json`` — every policy's summary;
 - ``api/codes.json`` and ``api/codes.csv`` — every code with its policy, table and row link;
-- ``api/schema/*.schema.json`` — the JSON Schemas of the three JSON exports.
+- ``api/schema/*.schema.json`` — the JSON Schemas of the three JSON exports, and of the
+  policy source files themselves (``policy.schema.json``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from policypress.anchors import criterion_label, slugify
 from policypress.citations import number_references
 from policypress.model import Criterion, Policy
 from policypress.project import PolicySource, Project
+from policypress.schema import SCHEMA_FILE, policy_schema_text
 
 API_DIR = "api"
 
@@ -216,4 +218,5 @@ def export_files(project: Project, pages_dir: str) -> dict[str, str]:
     for name, model in SCHEMAS.items():
         schema: dict[str, Any] = model.model_json_schema()
         files[f"{API_DIR}/schema/{name}"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    files[f"{API_DIR}/schema/{SCHEMA_FILE}"] = policy_schema_text()  # the source format, for authoring tools
     return files
