@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SITE_SETUP = ("templates", "docs", "overrides", "mkdocs.yml")
+"""What turns sources into a site: the same for every test project."""
+
+
+def copy_project(target: Path, sources: Path = ROOT) -> Path:
+    """A buildable project in ``target``: policies and bibliography from ``sources``, site setup from the repo."""
+    target.mkdir(parents=True)
+    for name, origin in [("policy", sources), ("references.bib", sources), *((n, ROOT) for n in SITE_SETUP)]:
+        if (origin / name).is_dir():
+            shutil.copytree(origin / name, target / name)
+        else:
+            shutil.copy(origin / name, target / name)
+    return target
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

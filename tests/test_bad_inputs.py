@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from policypress.cli import main
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -169,11 +169,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The valid fixture project with its site built once."""
-    root = tmp_path_factory.mktemp("valid") / "project"
-    shutil.copytree(NESTED, root)
-    for name in ("templates", "docs", "overrides"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    root = copy_project(tmp_path_factory.mktemp("valid") / "project", NESTED)
     assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
     return root
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from policypress.cli import main
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -16,13 +15,7 @@ NESTED = ROOT / "tests" / "fixtures" / "nested"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the repository's sources (policies, bib, templates, config) to break at will."""
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("policy", "templates", "docs", "overrides"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("mkdocs.yml", "references.bib"):
-        shutil.copy(ROOT / name, root / name)
-    return root
+    return copy_project(tmp_path / "project")
 
 
 def run(root: Path, *args: str) -> int:

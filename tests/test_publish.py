@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,21 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import copy_project
 from policypress.publish import remove_stale_staging, staging_folder, swap_in
-
-SOURCES = ("policy", "templates", "docs", "overrides", "mkdocs.yml", "references.bib")
-
-
-def copy_sources(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name)
-        else:
-            shutil.copy(source, target / name)
-    return target
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -49,7 +35,7 @@ def staging_dirs(root: Path) -> list[Path]:
 
 @pytest.fixture
 def built(tmp_path: Path) -> Path:
-    root = copy_sources(tmp_path / "project")
+    root = copy_project(tmp_path / "project")
     assert build(root).wait(timeout=120) == 0
     return root
 
@@ -85,7 +71,7 @@ def test_killed_build_leaves_site_and_the_next_build_sweeps_up(built: Path) -> N
 
 
 def test_same_commit_in_two_folders_builds_identical_bytes(tmp_path: Path) -> None:
-    origin = copy_sources(tmp_path / "origin")
+    origin = copy_project(tmp_path / "origin")
     env = {"GIT_AUTHOR_DATE": "2024-10-01T12:00:00Z", "GIT_COMMITTER_DATE": "2024-10-01T12:00:00Z"}
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run([*git, "init", "-q", str(origin)], check=True)

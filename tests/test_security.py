@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from policypress.cli import main
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -18,11 +17,7 @@ HOSTILE_TITLE = "Evil <img src=x onerror=alert(1)> *not italic* <script>alert(2)
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> str:
-    root = tmp_path_factory.mktemp("hostile") / "project"
-    shutil.copytree(NESTED, root)
-    for name in ("templates", "docs", "overrides"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    root = copy_project(tmp_path_factory.mktemp("hostile") / "project", NESTED)
     bib = root / "references.bib"
     bib.write_text(bib.read_text(encoding="utf-8").replace("title = {First}", f"title = {{{HOSTILE_TITLE}}}"))
     assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0

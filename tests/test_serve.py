@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import copy_project
 
 PAGE = "policies/wa-cp-mp-166/"
 
@@ -43,11 +42,7 @@ def wait_for(url: str, needle: str, timeout: float = 45.0) -> bool:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    root = tmp_path_factory.mktemp("serve")
-    for name in ("policy", "templates", "docs", "overrides"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("mkdocs.yml", "references.bib"):
-        shutil.copy(ROOT / name, root / name)
+    root = copy_project(tmp_path_factory.mktemp("serve") / "project")
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"],
