@@ -11,7 +11,7 @@ from conftest import ROOT, copy_project
 from policypress.cli import main
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
-# BibTeX itself gives braces (grouping) and "--" (an en dash) a meaning, so they are not in this title
+# BibTeX itself gives braces a meaning (grouping), so they are not in this title
 HOSTILE_TITLE = "Evil <img src=x onerror=alert(1)> *not italic* <script>alert(2)</script> [x](javascript:alert(3))"
 
 
