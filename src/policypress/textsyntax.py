@@ -9,6 +9,7 @@ escapes every character that HTML *or* Markdown would interpret, so text such as
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -89,10 +90,18 @@ class Link:
 Node = Text | Emphasis | Strong | Citation | Link
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_inline(text: str) -> tuple[Node, ...]:
-    """Parse policy text into nodes. Never fails: anything unmatched is literal text."""
+    """Parse policy text into nodes. Never fails: anything unmatched is literal text.
+
+    Cached: the same text is parsed for checking, rendering and exporting.
+    """
     nodes, _ = _parse(text, 0, closer=None)
     return nodes
+
+
+_SPECIAL = re.compile(r"\*|\[@|https?://")
+"""Where markup may start; everything between two such places is literal and copied in one piece."""
 
 
 def _parse(text: str, start: int, closer: str | None) -> tuple[tuple[Node, ...], int]:
@@ -102,52 +111,43 @@ def _parse(text: str, start: int, closer: str | None) -> tuple[tuple[Node, ...],
     treat its opening marker as literal.
     """
     nodes: list[Node] = []
-    literal: list[str] = []
+    literal_from = start  # start of the literal text not yet emitted
     i = start
-
-    def flush() -> None:
-        if literal:
-            nodes.append(Text("".join(literal)))
-            literal.clear()
-
-    while i < len(text):
-        if closer is not None and text.startswith(closer, i) and not (closer == "*" and text.startswith("**", i)):
-            flush()
-            return tuple(nodes), i + len(closer)
-        if text.startswith("**", i):
-            inner, end = _parse(text, i + 2, "**")
+    while (match := _SPECIAL.search(text, i)) is not None:
+        at = match.start()
+        token = match.group()
+        node: Node | None = None
+        end = -1
+        if token == "*":
+            double = text.startswith("**", at)
+            if closer is not None and text.startswith(closer, at) and not (closer == "*" and double):
+                if at > literal_from:
+                    nodes.append(Text(text[literal_from:at]))
+                return tuple(nodes), at + len(closer)
+            inner, end = _parse(text, at + 2, "**") if double else _parse(text, at + 1, "*")
             if end != -1 and inner:
-                flush()
-                nodes.append(Strong(inner))
-                i = end
-                continue
-        elif text[i] == "*":
-            inner, end = _parse(text, i + 1, "*")
-            if end != -1 and inner:
-                flush()
-                nodes.append(Emphasis(inner))
-                i = end
-                continue
-        elif text[i] == "[" and (match := _CITATION.match(text, i)):
-            flush()
-            keys = tuple(_CITATION_KEY_SEPARATOR.split(match.group(1)))
-            nodes.append(Citation(keys, i))
-            i = match.end()
+                node = Strong(inner) if double else Emphasis(inner)
+        elif token == "[@":
+            if citation := _CITATION.match(text, at):
+                node, end = Citation(tuple(_CITATION_KEY_SEPARATOR.split(citation.group(1))), at), citation.end()
+        else:
+            if url := _URL.match(text, at):
+                address = url.group(0).rstrip(_URL_TRAILING_PUNCTUATION)
+                if address.count("(") > address.count(")") and url.group(0)[len(address) :].startswith(")"):
+                    address += ")"
+                node, end = Link(address), at + len(address)
+        if node is None:
+            i = at + 1  # not markup after all: the character stays literal
             continue
-        elif text[i] == "h" and (match := _URL.match(text, i)):
-            url = match.group(0).rstrip(_URL_TRAILING_PUNCTUATION)
-            if url.count("(") > url.count(")") and match.group(0)[len(url) :].startswith(")"):
-                url += ")"
-            flush()
-            nodes.append(Link(url))
-            i += len(url)
-            continue
-        literal.append(text[i])
-        i += 1
+        if at > literal_from:
+            nodes.append(Text(text[literal_from:at]))
+        nodes.append(node)
+        i = literal_from = end
     if closer is not None:
         return (), -1
-    flush()
-    return tuple(nodes), i
+    if len(text) > literal_from:
+        nodes.append(Text(text[literal_from:]))
+    return tuple(nodes), len(text)
 
 
 def iter_citations(nodes: tuple[Node, ...]) -> Iterator[Citation]:
