@@ -24,6 +24,7 @@ from pybtex.exceptions import PybtexError
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle
 
+from policypress import refcache
 from policypress.ama import AmaStyle, EntryError
 from policypress.errors import Diagnostic, SourceError
 from policypress.textsyntax import escape_text
@@ -65,7 +66,7 @@ class Bibliography:
 
     def __init__(
         self,
-        data: BibliographyData,
+        data: BibliographyData | None,
         keys: tuple[str, ...],
         display: str,
         text: str,
@@ -98,12 +99,49 @@ class Bibliography:
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
+    @property
+    def text(self) -> str:
+        """The ``.bib`` file's text, as read."""
+        return self._text
+
+    def format_all(self) -> list[Diagnostic]:
+        """Format every entry (each once), returning the problems instead of stopping at the first."""
+        diagnostics: list[Diagnostic] = []
+        for key in self._keys:
+            try:
+                self.format(key)
+            except SourceError as exc:
+                diagnostics.extend(exc.diagnostics)
+        return diagnostics
+
+    def formatted(self) -> dict[str, FormattedReference]:
+        """Every reference formatted so far, by key."""
+        return dict(self._cache)
+
+    def spans(self) -> dict[str, tuple[int, int]]:
+        """Where each entry sits in the text (start and end offsets), by key."""
+        return {key: (span.start, span.end) for key, span in self._spans.items()}
+
+    @classmethod
+    def from_formatted(
+        cls,
+        keys: tuple[str, ...],
+        references: dict[str, FormattedReference],
+        spans: dict[str, tuple[int, int]],
+        display: str,
+        text: str,
+    ) -> Bibliography:
+        """A bibliography whose every entry is already formatted (from the cache): nothing left to parse."""
+        bibliography = cls(None, keys, display, text, {key: _Span(*span) for key, span in spans.items()})
+        bibliography._cache = dict(references)
+        return bibliography
+
     def format(self, key: str) -> FormattedReference:
         """The formatted reference for ``key``; raises ``KeyError`` for an unknown key."""
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        if key not in self._key_set:
+        if key not in self._key_set or self._data is None:
             raise KeyError(key)
         entry = self._data.entries[key]
         try:
@@ -129,8 +167,12 @@ class Bibliography:
         return _field_line_col(self._text, span, field)
 
 
-def load_bibliography(path: Path, display: str | None = None) -> Bibliography:
-    """Parse a BibTeX file; ``display`` is the file name diagnostics show (default: ``path``)."""
+def load_bibliography(path: Path, display: str | None = None, cache_dir: Path | None = None) -> Bibliography:
+    """Parse a BibTeX file; ``display`` is the file name diagnostics show (default: ``path``).
+
+    With ``cache_dir``, a bibliography formatted by an earlier build from the very same
+    bytes (see ``refcache``) is returned without parsing anything.
+    """
     shown = display if display is not None else path.as_posix()
     try:
         text = path.read_text(encoding="utf-8")
@@ -144,6 +186,11 @@ def load_bibliography(path: Path, display: str | None = None) -> Bibliography:
         raise SourceError(
             [Diagnostic(shown, 1, 1, "bib.read", f"cannot read the bibliography: {error.strerror}")]
         ) from error
+    if cache_dir is not None:
+        cached = refcache.load(cache_dir, text)
+        if cached is not None:
+            keys, references, spans = cached
+            return Bibliography.from_formatted(keys, references, spans, shown, text)
     return parse_bibliography(text, shown)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from policypress import refcache
 from policypress.bibliography import Bibliography, load_bibliography
 from policypress.citations import check_citations
 from policypress.errors import Diagnostic, SourceError, display_path
@@ -40,6 +41,11 @@ class ProjectLayout:
     @property
     def boilerplate_path(self) -> Path:
         return self.policy_path / BOILERPLATE_DIR
+
+    @property
+    def cache_path(self) -> Path:
+        """Where builds keep work they can reuse (formatted references, rendered PDFs); git-ignored."""
+        return self.root / ".cache"
 
     @property
     def bibliography_path(self) -> Path:
@@ -84,9 +90,14 @@ def expected_stem(policy_id: str) -> str:
 def load_project(layout: ProjectLayout) -> Project:
     """Load and validate everything; raise ``SourceError`` with every error found."""
     diagnostics: list[Diagnostic] = []
+    references_cache = layout.cache_path / "references"
     bibliography = _collect(
         diagnostics,
-        lambda: load_bibliography(layout.bibliography_path, display_path(layout.bibliography_path, layout.root)),
+        lambda: load_bibliography(
+            layout.bibliography_path,
+            display_path(layout.bibliography_path, layout.root),
+            references_cache,
+        ),
     )
     boilerplate = _load_boilerplate(layout, diagnostics)
     policies: list[PolicySource] = []
@@ -129,7 +140,10 @@ def load_project(layout: ProjectLayout) -> Project:
             diagnostics.extend(check_citations(policy, bibliography, display, document.position))
         policies.append(PolicySource(policy, display, path.stem))
     if bibliography is not None:
-        diagnostics.extend(_format_all_references(bibliography))
+        format_problems = bibliography.format_all()  # every entry, so a field the AMA style needs shows now
+        diagnostics.extend(format_problems)
+        if not format_problems:
+            refcache.store(references_cache, bibliography.text, bibliography)
     if not layout.policy_files():
         diagnostics.append(
             Diagnostic(
@@ -145,20 +159,6 @@ def load_project(layout: ProjectLayout) -> Project:
         raise SourceError(errors)
     notes = tuple(sorted(d for d in diagnostics if d.severity != "error"))
     return Project(tuple(policies), bibliography, boilerplate, notes)
-
-
-def _format_all_references(bibliography: Bibliography) -> list[Diagnostic]:
-    """Format every entry once, so a field the AMA style needs is reported now, for every entry.
-
-    The ``Bibliography`` caches each result, so the build reuses this work.
-    """
-    diagnostics: list[Diagnostic] = []
-    for key in bibliography.keys:
-        try:
-            bibliography.format(key)
-        except SourceError as exc:
-            diagnostics.extend(exc.diagnostics)
-    return diagnostics
 
 
 def _collect(diagnostics: list[Diagnostic], load):  # type: ignore[no-untyped-def]
