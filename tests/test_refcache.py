@@ -15,7 +15,7 @@ from policypress.render import PageRenderer
 
 
 def page_of(root: Path) -> str:
-    project = load_project(ProjectLayout(root))
+    project = load_project(ProjectLayout(root, use_cache=True))
     return PageRenderer(ROOT / "templates").render_policy(project, project.policies[0])
 
 
@@ -47,7 +47,7 @@ def test_a_bibliography_with_problems_is_not_cached(tmp_path: Path) -> None:
     bib = root / "references.bib"
     bib.write_text(bib.read_text(encoding="utf-8").replace("  journal  = {J Pain Res},\n", "", 1))
     with pytest.raises(SourceError):
-        load_project(ProjectLayout(root))
+        load_project(ProjectLayout(root, use_cache=True))
     assert not list((root / ".cache" / "references").glob("*.json"))
 
 
@@ -65,8 +65,8 @@ def test_the_key_covers_the_text_and_the_formatting_code(monkeypatch: pytest.Mon
 
 def test_cached_bibliography_still_quotes_its_entries(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    parsed = load_project(ProjectLayout(root)).bibliography
-    cached = load_project(ProjectLayout(root)).bibliography
+    parsed = load_project(ProjectLayout(root, use_cache=True)).bibliography
+    cached = load_project(ProjectLayout(root, use_cache=True)).bibliography
     assert parsed.keys == cached.keys
     assert [cached.source(k) for k in cached.keys] == [parsed.source(k) for k in parsed.keys]
     assert cached.source("ho2013").startswith("@article{ho2013,")

@@ -57,6 +57,7 @@ def _layout(config_file: Path) -> ProjectLayout:
         config_file.resolve().parent,
         options.get("policy_dir", "policy"),
         options.get("bibliography", "references.bib"),
+        use_cache=True,
     )
 
 
@@ -156,23 +157,25 @@ def command_pdf(args: argparse.Namespace) -> int:
     project = _check(config_file)
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
     config = load_config(str(config_file), strict=True)
-    return _write_pdfs(config, (config_file.parent / args.site_dir).resolve() / "pdf", use_cache=not args.no_cache)
+    out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"
+    return _write_pdfs(config, out_dir, project, use_cache=not args.no_cache)
 
 
-def _write_pdfs(config: Any, out_dir: Path, *, use_cache: bool = True) -> int:
-    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
+def _write_pdfs(config: Any, out_dir: Path, project: Project | None = None, *, use_cache: bool = True) -> int:
+    """Render the PDFs from the same model (the site's, unless given), renderer and Markdown settings."""
     from policypress.pdf import PdfError
     from policypress.pdfbuild import build_policy_pdfs
+    from policypress.render import PageRenderer
 
-    plugin = config.plugins["policypress"]
-    if plugin.project is None:  # `policypress pdf`: MkDocs has not loaded the sources
-        plugin.on_config(config)
+    options = config.plugins["policypress"].config
+    root = Path(config.config_file_path).resolve().parent
+    formats = DateFormats(day=options.date_format, month=options.month_format)
     try:
         report = build_policy_pdfs(
-            plugin.project,
-            plugin.layout,
-            plugin.renderer,
-            plugin.layout.root / plugin.config.templates,
+            project or config.plugins["policypress"].project,
+            ProjectLayout(root, options.policy_dir, options.bibliography),
+            PageRenderer(root / options.templates, formats),
+            root / options.templates,
             out_dir,
             markdown_extensions=config.markdown_extensions,
             extension_configs=config.mdx_configs,

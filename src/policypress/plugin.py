@@ -64,7 +64,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load and validate every source; refuse to build anything if one is invalid."""
         root = Path(config.config_file_path).resolve().parent
-        self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography)
+        self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography, use_cache=True)
         formats = DateFormats(day=self.config.date_format, month=self.config.month_format)
         self.renderer = PageRenderer(root / self.config.templates, formats)
         with _as_plugin_error():

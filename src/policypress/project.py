@@ -33,6 +33,8 @@ class ProjectLayout:
     root: Path
     policy_dir: str = "policy"
     bibliography: str = "references.bib"
+    use_cache: bool = False
+    """Keep reusable work under ``.cache/`` (the command line and the MkDocs plugin do; a bare load does not)."""
 
     @property
     def policy_path(self) -> Path:
@@ -90,7 +92,7 @@ def expected_stem(policy_id: str) -> str:
 def load_project(layout: ProjectLayout) -> Project:
     """Load and validate everything; raise ``SourceError`` with every error found."""
     diagnostics: list[Diagnostic] = []
-    references_cache = layout.cache_path / "references"
+    references_cache = layout.cache_path / "references" if layout.use_cache else None
     bibliography = _collect(
         diagnostics,
         lambda: load_bibliography(
@@ -142,7 +144,7 @@ def load_project(layout: ProjectLayout) -> Project:
     if bibliography is not None:
         format_problems = bibliography.format_all()  # every entry, so a field the AMA style needs shows now
         diagnostics.extend(format_problems)
-        if not format_problems:
+        if not format_problems and references_cache is not None:
             refcache.store(references_cache, bibliography.text, bibliography)
     if not layout.policy_files():
         diagnostics.append(
