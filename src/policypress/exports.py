@@ -185,7 +185,7 @@ def codes_export(project: Project, pages_dir: str) -> CodesExport:
 
 def to_json(export: BaseModel) -> str:
     """Stable JSON text: field order from the model, two-space indent, UTF-8, final newline."""
-    return json.dumps(export.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return export.model_dump_json(indent=2) + "\n"
 
 
 def codes_csv(codes: CodesExport) -> str:
