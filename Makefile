@@ -22,8 +22,10 @@ site: $(STAMP)
 pdf: $(STAMP)
 	$(BIN)/policypress pdf
 
+# Live preview: only the pages an edit affects are rebuilt (policypress keeps pages and the search
+# index whole under --dirty).
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --livereload
+	$(BIN)/mkdocs serve --livereload --dirty
 
 check: $(STAMP)
 	$(BIN)/policypress check

@@ -180,6 +180,7 @@ def measure_preview(project: Path, policy_file: Path, log: Path, timeout: float)
         "mkdocs",
         "serve",
         "--livereload",
+        "--dirty",  # as `make serve` runs it
         "-f",
         str(project / "mkdocs.yml"),
         "-a",

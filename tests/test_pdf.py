@@ -105,7 +105,7 @@ def pages(reader: PdfReader) -> list[PageText]:
 
 @pytest.fixture(scope="module")
 def body(pages: list[PageText]) -> str:
-    """The text of every page without header, footer and list numbers; back-link arrows removed."""
+    """The text of every page without its header and footer, back-link arrows (↩) removed."""
     text = "\n".join(page.body for page in pages).replace("↩", "")
     text = re.sub(r"[ \t]+", " ", text)
     return re.sub(r" ?\n ?", "\n", text)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from policypress.cli import main
 from policypress.pdf import (
     ASSET_BASE_URL,
@@ -35,16 +35,6 @@ TEMPLATES = ROOT / "templates"
 EPOCH = "1730419200"  # 2024-11-01T00:00:00Z
 
 
-def copy_project(root: Path) -> Path:
-    """A copy of the repository's sources (policies, bib, templates, config) at ``root``."""
-    root.mkdir(parents=True)
-    for name in ("policy", "templates", "docs", "overrides"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("mkdocs.yml", "references.bib"):
-        shutil.copy(ROOT / name, root / name)
-    return root
-
-
 def add_policy(root: Path, number: int) -> Path:
     """A second policy: the seed under another reference number."""
     text = (root / "policy" / "wa-cp-mp-166.yaml").read_text(encoding="utf-8")
@@ -60,7 +50,8 @@ def run(root: Path, *args: str) -> int:
 def tiny_job(html: str, **fields: object) -> PdfJob:
     values: dict[str, object] = {
         "stem": "tiny",
-        "html": html,
+        "page": "",
+        "wrapper": html,
         "css": "body { font-family: 'DejaVu Sans'; }",
         "date": dt.datetime(2024, 11, 1, tzinfo=dt.UTC),
         "asset_dir": str(TEMPLATES),
@@ -146,6 +137,8 @@ def test_cache_key_covers_everything_that_makes_the_bytes() -> None:
         tiny_job("<p>a</p>", attachments=job.attachments, date=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)),
         tiny_job("<p>a</p>", attachments=job.attachments, metadata=(("sourceCommit", "abc"),)),
         tiny_job("<p>a</p>", attachments=job.attachments, asset_digest="other templates"),
+        tiny_job("<p>a</p>", attachments=job.attachments, page="# Another page"),
+        tiny_job("<p>a</p>", attachments=job.attachments, markdown_configs={"toc": {"permalink": True}}),
     ]
     keys = {key, *(other.cache_key(engine) for other in changed), job.cache_key("another engine")}
     assert len(keys) == len(changed) + 2
@@ -187,8 +180,9 @@ def test_editing_one_policy_re_renders_only_its_pdf(
 
 def test_same_sources_give_identical_bytes_in_any_process_and_folder(tmp_path: Path) -> None:
     outputs = []
-    for folder, seed in (("one/project", "1"), ("two/elsewhere", "2")):
-        project = copy_project(tmp_path / folder)
+    first = copy_project(tmp_path / "one" / "project")
+    second = shutil.copytree(first, tmp_path / "two" / "elsewhere")
+    for project, seed in ((first, "1"), (second, "2")):
         env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
         env["PYTHONHASHSEED"] = seed
         result = subprocess.run(
@@ -200,7 +194,7 @@ def test_same_sources_give_identical_bytes_in_any_process_and_folder(tmp_path: P
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "1 rendered" in result.stdout
-        assert not (project / ".cache").exists()
+        assert not (project / ".cache" / "pdf").exists()
         outputs.append((project / "site" / "pdf" / "wa-cp-mp-166.pdf").read_bytes())
     assert outputs[0] == outputs[1]
 

@@ -107,6 +107,18 @@ def test_swap_in_without_an_existing_site(tmp_path: Path) -> None:
     assert staging_dirs(tmp_path) == []
 
 
+def test_published_site_is_readable_by_others(tmp_path: Path) -> None:
+    """A web server running as another user must be able to serve it (mkdtemp alone makes it 0700)."""
+    site = tmp_path / "site"
+    previous = os.umask(0o022)
+    try:
+        with staging_folder(site) as staging:
+            swap_in(staging, site)
+    finally:
+        os.umask(previous)
+    assert site.stat().st_mode & 0o777 == 0o755
+
+
 def test_stale_folders_of_live_processes_are_kept(tmp_path: Path) -> None:
     site = tmp_path / "site"
     live = tmp_path / f".site-build-{os.getpid()}-abc"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     root = copy_project(tmp_path_factory.mktemp("serve") / "project")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-f", str(root / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"],
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -81,3 +82,13 @@ def test_editing_a_template_reloads(served: tuple[Path, str]) -> None:
     root, url = served
     edit(root / "templates" / "policy.md.j2", "Reference Number:", "Reference No.:")
     assert wait_for(url, "Reference No.:")
+
+
+def test_search_index_stays_whole_after_a_dirty_rebuild(served: tuple[Path, str]) -> None:
+    root, url = served
+    edit(root / "policy" / "wa-cp-mp-166.yaml", "pain and dysfunction", "pain and dysfunction (searchable)")
+    assert wait_for(url, "dysfunction (searchable)")
+    index_url = url.split("/policies/")[0] + "/search/search_index.json"
+    assert wait_for(index_url, "dysfunction (searchable)")
+    locations = {doc["location"].split("#")[0] for doc in json.loads(fetch(index_url))["docs"]}
+    assert {"", "codes/", PAGE} <= locations

@@ -100,6 +100,11 @@ class Bibliography:
         return iter(self._keys)
 
     @property
+    def parsed(self) -> bool:
+        """Whether this bibliography was parsed from its text (not taken whole from the cache)."""
+        return self._data is not None
+
+    @property
     def text(self) -> str:
         """The ``.bib`` file's text, as read."""
         return self._text

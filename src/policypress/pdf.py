@@ -2,7 +2,7 @@
 
 The PDF cannot drift from the web page because its body *is* the web page: the same
 Markdown that ``PageRenderer.render_policy`` gives MkDocs, converted by python-markdown
-with the site's own extensions (heading permalinks off), then wrapped by
+with the site's own extensions (heading permalinks off) when the PDF is rendered, wrapped by
 ``templates/pdf.html.j2`` with the document metadata and the running header and laid
 out by ``templates/pdf.css``. Everything a PDF depends on is gathered in a ``PdfJob``
 (plain data, picklable, so worker processes can render it) whose ``cache_key`` hashes
@@ -26,7 +26,8 @@ import os
 import re
 import subprocess
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -35,9 +36,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import markdown
-import weasyprint
 from markupsafe import Markup
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+with warnings.catch_warnings():
+    # WeasyPrint 70 subsets fonts with fontTools when HarfBuzz's subset library is missing (a fresh
+    # Debian image has no libharfbuzz-subset0), and warns that a future version will require it.
+    warnings.filterwarnings("ignore", "HarfBuzz-Subset will be required", DeprecationWarning)
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render import PageRenderer
@@ -49,6 +55,7 @@ PRINT_STYLESHEET = "pdf.css"
 ASSET_BASE_URL = "file:///policypress/templates/"
 """The virtual address of the project's template folder inside WeasyPrint: no machine path reaches the PDF."""
 ATTACHMENT_BASE_URL = "file:///policypress/attachments/"
+BODY_PLACEHOLDER = "<!-- policypress: the policy page -->"
 FONT_PATTERNS = (
     "DejaVu Sans",
     "DejaVu Sans:weight=bold",
@@ -56,11 +63,24 @@ FONT_PATTERNS = (
     "DejaVu Sans:weight=bold:slant=oblique",
 )
 """The fonts pdf.css asks for, as fontconfig patterns: their files are part of every cache key."""
-_ENGINE_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "tinyhtml5", "cssselect2", "pyphen", "pillow")
+_ENGINE_PACKAGES = (
+    "markdown",
+    "weasyprint",
+    "pydyf",
+    "fonttools",
+    "tinycss2",
+    "tinyhtml5",
+    "cssselect2",
+    "pyphen",
+    "pillow",
+)
 _TEXT_LIBRARIES = re.compile(r"lib(pango|pangoft2|harfbuzz|harfbuzz-subset|fontconfig|freetype)[-.]")
 _XMP_NAMESPACE = "urn:policypress:ns:policy:1.0:"
 _WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
-_VERSION = version("policypress")
+try:
+    _VERSION = version("policypress")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    _VERSION = "unknown"
 
 
 class PdfError(Exception):
@@ -90,19 +110,34 @@ class Provenance:
 
 @dataclass(frozen=True)
 class PdfJob:
-    """Everything one PDF is made of; the same job always renders to the same bytes."""
+    """Everything one PDF is made of; the same job always renders to the same bytes.
+
+    The job holds the page as Markdown and the print document around it (``wrapper``); the
+    page becomes HTML only when the PDF is rendered (in a worker), so a cache hit costs no
+    Markdown conversion.
+    """
 
     stem: str
-    html: str
+    page: str
+    """The policy page's Markdown, exactly as MkDocs gets it."""
+    wrapper: str
+    """The print HTML document, with ``BODY_PLACEHOLDER`` where the page goes."""
     css: str
     date: dt.datetime
+    markdown_extensions: tuple[str, ...] = ("attr_list", "toc")
+    markdown_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
     asset_dir: str = ""
     """The folder ``ASSET_BASE_URL`` stands for (the project's templates)."""
     asset_digest: str = ""
     """Hash of every file under ``asset_dir``, which the PDF may load."""
-    metadata: tuple[tuple[str, str], ...] = field(default=())
+    metadata: tuple[tuple[str, str], ...] = ()
     """Extra XMP properties (policy number, effective date, plan, source commit)."""
+
+    def html(self) -> str:
+        """The document WeasyPrint prints: the wrapper with the page converted by the site's Markdown settings."""
+        body = page_html(self.page, self.markdown_extensions, json.dumps(self.markdown_configs, sort_keys=True))
+        return self.wrapper.replace(BODY_PLACEHOLDER, body, 1)
 
     def cache_key(self, engine: str) -> str:
         """Hash of the job and the rendering ``engine`` (see ``engine_fingerprint``)."""
@@ -111,50 +146,58 @@ class PdfJob:
             "engine": engine,
             "variant": PDF_VARIANT,
             "date": self.date.isoformat(),
+            "markdown": [self.markdown_extensions, self.markdown_configs],
             "asset_digest": self.asset_digest,
             "metadata": self.metadata,
             "attachments": [
                 (a.name, a.description, a.media_type, hashlib.sha256(a.data).hexdigest()) for a in self.attachments
             ],
         }
-        for part in (json.dumps(header, sort_keys=True), self.css, self.html):
+        for part in (json.dumps(header, sort_keys=True, default=repr), self.css, self.wrapper, self.page):
             data = part.encode("utf-8")
             digest.update(len(data).to_bytes(8, "big"))
             digest.update(data)
         return digest.hexdigest()
 
 
+@cache
+def _markdown(extensions: tuple[str, ...], configs: str) -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(extensions), extension_configs=json.loads(configs))
+
+
+def page_html(page: str, extensions: tuple[str, ...], configs: str) -> str:
+    """A page's Markdown as HTML, converted like MkDocs does with these extensions (``configs``: JSON)."""
+    converter = _markdown(extensions, configs)
+    converter.reset()
+    return converter.convert(page)
+
+
 class PrintRenderer:
-    """Turns a policy into a ``PdfJob``: its page Markdown as HTML, wrapped for print."""
+    """Turns a policy into a ``PdfJob``: its web page, wrapped for print, and its sources."""
 
     def __init__(
         self,
         pages: PageRenderer,
         template_dir: Path,
-        markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
+        markdown_extensions: Sequence[str] = ("attr_list", "toc"),
         extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.pages = pages
         self.template_dir = template_dir.resolve()
+        self.markdown_extensions = tuple(str(name) for name in markdown_extensions)
         configs = {name: dict(options) for name, options in (extension_configs or {}).items()}
-        if "toc" in markdown_extensions or "toc" in configs:
+        if "toc" in self.markdown_extensions or "toc" in configs:
             configs.setdefault("toc", {})["permalink"] = False  # the ¶ anchors are web-only
-        self._markdown = markdown.Markdown(extensions=list(markdown_extensions), extension_configs=configs)
+        self.markdown_configs = configs
         self.css = (self.template_dir / PRINT_STYLESHEET).read_text(encoding="utf-8")
         self.asset_digest = _tree_digest(self.template_dir)
 
-    def body_html(self, project: Project, source: PolicySource) -> str:
-        """The page of ``source`` exactly as the website renders it, as HTML."""
-        page = self.pages.render_policy(project, source)
-        self._markdown.reset()
-        return self._markdown.convert(page)
-
-    def print_html(self, project: Project, source: PolicySource, provenance: Provenance) -> str:
-        """The full HTML document WeasyPrint prints: metadata, running header, the page body."""
+    def wrapper(self, source: PolicySource, provenance: Provenance) -> str:
+        """The print document of ``source`` (metadata, running header) with a placeholder for the page."""
         policy = source.policy
         return self.pages.env.get_template(PRINT_TEMPLATE).render(
             policy=policy,
-            body=Markup(self.body_html(project, source)),
+            body=Markup(BODY_PLACEHOLDER),
             commit=provenance.commit,
             created=_w3c_date(document_date(source, provenance)),
             effective_date=policy.effective_date.isoformat(),
@@ -162,13 +205,16 @@ class PrintRenderer:
         )
 
     def job(self, project: Project, source: PolicySource, layout: ProjectLayout, provenance: Provenance) -> PdfJob:
-        """Everything needed to render the PDF of ``source``."""
+        """Everything needed to render the PDF of ``source``: the very page the website shows, and more."""
         policy = source.policy
         return PdfJob(
             stem=source.stem,
-            html=self.print_html(project, source, provenance),
+            page=self.pages.render_policy(project, source),
+            wrapper=self.wrapper(source, provenance),
             css=self.css,
             date=document_date(source, provenance),
+            markdown_extensions=self.markdown_extensions,
+            markdown_configs=self.markdown_configs,
             attachments=source_attachments(project, source, layout),
             asset_dir=str(self.template_dir),
             asset_digest=self.asset_digest,
@@ -225,7 +271,7 @@ class AssetFetcher(URLFetcher):
     def __init__(self, asset_dir: str, attachments: Iterable[Attachment] = ()) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.asset_dir = Path(asset_dir).resolve() if asset_dir else None
-        self.attachments = {ATTACHMENT_BASE_URL + a.name: a for a in attachments}
+        self.attachments = {_attachment_url(i, a): a for i, a in enumerate(attachments)}
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -250,12 +296,31 @@ class AssetFetcher(URLFetcher):
         return path
 
 
+@contextmanager
+def _source_date(date: dt.datetime) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` set to the job's date while rendering: fontTools (which subsets the fonts
+    where HarfBuzz's subset library is missing) stamps each font with it instead of the clock."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(date.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _attachment_url(index: int, attachment: Attachment) -> str:
+    return f"{ATTACHMENT_BASE_URL}{index}/{attachment.name}"
+
+
 def render_pdf(job: PdfJob) -> bytes:
     """The PDF/A bytes of ``job``; raises ``PdfError`` if the page asked for anything outside the project."""
     fetcher = AssetFetcher(job.asset_dir, job.attachments)
     attachments = [
         weasyprint.Attachment(
-            url=ATTACHMENT_BASE_URL + a.name,
+            url=_attachment_url(i, a),
             url_fetcher=fetcher,
             name=a.name,
             description=a.description,
@@ -263,15 +328,15 @@ def render_pdf(job: PdfJob) -> bytes:
             modified=_naive_utc(job.date),
             relationship="Source",
         )
-        for a in job.attachments
+        for i, a in enumerate(job.attachments)
     ]
     problems = _Problems()
     _WEASYPRINT_LOGGER.addHandler(problems)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _source_date(job.date):
             # WeasyPrint 70 leaves closing its sRGB profile to the garbage collector: harmless, but warned
             warnings.filterwarnings("ignore", r"unclosed file .*sRGB2014\.icc", ResourceWarning)
-            html = weasyprint.HTML(string=job.html, base_url=ASSET_BASE_URL, url_fetcher=fetcher)
+            html = weasyprint.HTML(string=job.html(), base_url=ASSET_BASE_URL, url_fetcher=fetcher)
             stylesheet = weasyprint.CSS(string=job.css, base_url=ASSET_BASE_URL, url_fetcher=fetcher)
             data = html.write_pdf(
                 stylesheets=[stylesheet],
@@ -298,7 +363,14 @@ class _Problems(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if not message.startswith(_TOLERATED):
+            self.messages.append(message)
+
+
+_TOLERATED = ("Using fontTools instead of HarfBuzz-Subset",)
+"""WeasyPrint messages that do not fail a PDF: without libharfbuzz-subset0 (not on a fresh Debian
+image) fonts are subset by fontTools, which is slower but embeds the same glyphs."""
 
 
 def warm_up() -> None:

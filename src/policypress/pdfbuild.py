@@ -1,10 +1,11 @@
 """Build the PDF of every policy into a folder: reuse what the cache has, render the rest on every core.
 
-The print HTML of each policy is made here, in one process, from the same model and
-page renderer as the website (so the citation numbering is the site's); only PDFs
-whose cache key is new are rendered, by long-lived worker processes (one per core,
-each loading WeasyPrint and the fonts once). A progress bar is drawn on stderr when
-it is a terminal. Any failure raises before the caller publishes anything.
+Each policy's job (its page, the print document around it, its sources) is made here, in
+one process, from the same model and page renderer as the website, so the citation
+numbering is the site's. Only PDFs whose cache key is new are rendered, by long-lived
+worker processes (one per core, each loading WeasyPrint and the fonts once; a single PDF
+is rendered in this process). A progress bar is drawn on stderr when it is a terminal.
+Any failure raises before the caller publishes anything.
 """
 
 from __future__ import annotations

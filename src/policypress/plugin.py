@@ -9,6 +9,7 @@ adds the pages as in-memory files (no generated Markdown on disk or in git), poi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ from policypress.csp import add_content_security_policy
 from policypress.errors import SourceError
 from policypress.exports import codes_export, export_files
 from policypress.pdfbuild import pdf_url
-from policypress.project import Project, ProjectLayout, load_project
+from policypress.project import LoadCache, Project, ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
 
 
@@ -37,6 +38,17 @@ def _as_plugin_error() -> Iterator[None]:
         yield
     except SourceError as exc:
         raise PluginError(f"invalid policy sources:\n{exc}") from None
+
+
+class _DirtyPreviewNotice(logging.Filter):
+    """Drops MkDocs' warning that a dirty build may be inaccurate: it would abort a strict preview.
+
+    The warning does not apply here: navigation is fixed, every generated page is
+    rewritten when its content changes, and Material's search plugin merges the index.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build is being performed" not in record.getMessage()
 
 
 class PolicyPressConfig(base.Config):
@@ -60,18 +72,37 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self.project: Project | None = None
         self.layout: ProjectLayout | None = None
         self.renderer: PageRenderer | None = None
+        # kept across the rebuilds of a live preview (see on_startup)
+        self._load_cache = LoadCache()
+        self._pages: dict[str, tuple[tuple[Any, ...], str]] = {}
+        self._preview_dir: Path | None = None
+        self._live_dirty = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
+
+        So a rebuild re-reads only the files that changed and re-renders only the pages
+        they affect. Under ``serve --dirty`` pages are also backed by files whose time
+        changes only with their content, so MkDocs rebuilds just those pages.
+        """
+        self._live_dirty = command == "serve" and dirty
+        if self._live_dirty:
+            logging.getLogger("mkdocs.commands.build").addFilter(_DirtyPreviewNotice())
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load and validate every source; refuse to build anything if one is invalid."""
         root = Path(config.config_file_path).resolve().parent
         self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography, use_cache=True)
         formats = DateFormats(day=self.config.date_format, month=self.config.month_format)
-        self.renderer = PageRenderer(root / self.config.templates, formats)
+        if self.renderer is None or self.renderer.template_dir != root / self.config.templates:
+            self.renderer = PageRenderer(root / self.config.templates, formats)
+        if self._live_dirty:
+            self._preview_dir = self.layout.cache_path / "preview"
         with _as_plugin_error():
             template_errors = self.renderer.check_templates()
             if template_errors:
                 raise SourceError(template_errors)
-            self.project = load_project(self.layout)
+            self.project = load_project(self.layout, self._load_cache)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -82,21 +113,47 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         return files
 
     def _add_pages(self, files: Files, config: MkDocsConfig) -> None:
-        assert self.project is not None and self.renderer is not None
+        project, renderer = self.project, self.renderer
+        assert project is not None and renderer is not None
+        templates = self._template_signature()
         if files.get_file_from_path("index.md") is None:
-            files.append(File.generated(config, "index.md", content=self.renderer.render_index(self.project)))
-        codes = codes_export(self.project, self.config.pages_dir).codes
-        files.append(File.generated(config, "codes.md", content=self.renderer.render_codes(codes)))
-        for source in self.project.policies:
+            files.append(self._generated(config, "index.md", renderer.render_index(project)))
+        codes = codes_export(project, self.config.pages_dir).codes
+        files.append(self._generated(config, "codes.md", renderer.render_codes(codes)))
+        for source in project.policies:
             src_uri = f"{self.config.pages_dir}/{source.stem}.md"
-            content = self.renderer.render_policy(
-                self.project, source, pdf_url=pdf_url(src_uri, source.stem, config.use_directory_urls)
-            )
+            link = pdf_url(src_uri, source.stem, config.use_directory_urls)
+            # the objects themselves are in the key: unchanged files give the very same objects
+            key = (source.policy, source.file, project.bibliography, project.boilerplate, templates, link)
+            cached = self._pages.get(src_uri)
+            if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key, strict=True)):
+                content = cached[1]
+            else:
+                content = renderer.render_policy(project, source, pdf_url=link)
+                self._pages[src_uri] = (key, content)
             # listed on the home page and found by search, not in the navigation: a thousand
             # policies would otherwise repeat a thousand links on every page
-            page_file = File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+            page_file = self._generated(config, src_uri, content, InclusionLevel.NOT_IN_NAV)
             page_file.edit_uri = source.file
             files.append(page_file)
+
+    def _template_signature(self) -> tuple[tuple[str, int], ...]:
+        """Templates and their modification times: a changed template re-renders every page."""
+        assert self.renderer is not None
+        folder = self.renderer.template_dir
+        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
+
+    def _generated(
+        self, config: MkDocsConfig, src_uri: str, content: str, inclusion: InclusionLevel = InclusionLevel.UNDEFINED
+    ) -> File:
+        """A generated page; in a dirty preview, backed by a file rewritten only when its content changes."""
+        if self._preview_dir is None:
+            return File.generated(config, src_uri, content=content, inclusion=inclusion)
+        path = self._preview_dir / src_uri
+        if not path.is_file() or path.read_text(encoding="utf-8") != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        return File.generated(config, src_uri, abs_src_path=str(path), inclusion=inclusion)
 
     def on_post_page(self, output: str, /, *, page: Any, config: MkDocsConfig) -> str:
         """Every page carries a Content-Security-Policy allowing only its own scripts."""

@@ -8,8 +8,10 @@ sees a half-valid policy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -21,6 +23,8 @@ from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Poli
 from policypress.rules import check_policy_rules
 from policypress.validate import validate_document
 from policypress.yamlsource import YamlDocument, load_yaml
+
+T = TypeVar("T")
 
 IMPORTANT_REMINDER_FILE = "important-reminder.yaml"
 BOILERPLATE_DIR = "boilerplate"
@@ -89,42 +93,104 @@ def expected_stem(policy_id: str) -> str:
     return policy_id.lower().replace(".", "-")
 
 
-def load_project(layout: ProjectLayout) -> Project:
-    """Load and validate everything; raise ``SourceError`` with every error found."""
+class LoadCache:
+    """What reading each file produced, kept between loads of one project (the live preview).
+
+    An entry is reused only while its file's modification time and size are unchanged,
+    so a preview rebuild re-reads just the file the author saved.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Path, ...], tuple[tuple[tuple[int, int], ...], Any]] = {}
+
+    def get(self, paths: Path | tuple[Path, ...], load: Callable[[], T]) -> T:
+        """``load()``'s result for the file(s), from the cache while none of them changed."""
+        group = paths if isinstance(paths, tuple) else (paths,)
+        key = tuple(_signature(path) for path in group)
+        hit = self._entries.get(group)
+        if hit is not None and hit[0] == key:
+            return cast(T, hit[1])
+        value = load()
+        self._entries[group] = (key, value)
+        return value
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    """What tells an edited file from an unchanged one: modification time and size (-1 if missing)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+_FileResult = tuple[YamlDocument | None, Policy | None, list[Diagnostic]]
+
+
+def _read_policy(path: Path, display: str) -> _FileResult:
+    """One policy file read and validated on its own (nothing that depends on other files)."""
+    diagnostics: list[Diagnostic] = []
+    document = _collect(diagnostics, lambda: load_yaml(path, display))
+    if document is None:
+        return None, None, diagnostics
+    policy, problems = validate_document(document, Policy)
+    diagnostics.extend(problems)
+    if policy is None:
+        return document, None, diagnostics
+    if path.stem != expected_stem(policy.id):
+        line, col = document.position(("id",))
+        diagnostics.append(
+            Diagnostic(
+                display,
+                line,
+                col,
+                "policy.file_name",
+                f"id: {policy.id!r} must live in {expected_stem(policy.id)}.yaml, not {path.name}",
+            )
+        )
+    for finding in check_policy_rules(policy):
+        line, col = document.position(finding.path)
+        diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
+    return document, policy, diagnostics
+
+
+def _read_bibliography(layout: ProjectLayout) -> tuple[Bibliography | None, list[Diagnostic]]:
+    """The bibliography, every entry formatted (so a field the AMA style needs is reported now)."""
     diagnostics: list[Diagnostic] = []
     references_cache = layout.cache_path / "references" if layout.use_cache else None
-    bibliography = _collect(
-        diagnostics,
-        lambda: load_bibliography(
-            layout.bibliography_path,
-            display_path(layout.bibliography_path, layout.root),
-            references_cache,
-        ),
-    )
-    boilerplate = _load_boilerplate(layout, diagnostics)
+    display = display_path(layout.bibliography_path, layout.root)
+    bibliography = _collect(diagnostics, lambda: load_bibliography(layout.bibliography_path, display, references_cache))
+    if bibliography is not None:
+        problems = bibliography.format_all()
+        diagnostics.extend(problems)
+        if not problems and references_cache is not None and bibliography.parsed:
+            refcache.store(references_cache, bibliography.text, bibliography)
+    return bibliography, diagnostics
+
+
+def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Project:
+    """Load and validate everything; raise ``SourceError`` with every error found.
+
+    With a ``cache`` (kept by the live preview), files unchanged since the last load
+    are not read again; the cross-file checks always run.
+    """
+    cache = cache or LoadCache()
+    diagnostics: list[Diagnostic] = []
+    bibliography, problems = cache.get(layout.bibliography_path, lambda: _read_bibliography(layout))
+    diagnostics.extend(problems)
+    boilerplate_files = (layout.boilerplate_path, *sorted(layout.boilerplate_path.glob("*.yaml")))
+    boilerplate, problems = cache.get(boilerplate_files, lambda: _read_boilerplate(layout))
+    diagnostics.extend(problems)
     policies: list[PolicySource] = []
     seen_ids: dict[str, str] = {}
     for path in layout.policy_files():
         display = display_path(path, layout.root)
-        document = _collect(diagnostics, lambda path=path, display=display: load_yaml(path, display))
-        if document is None:
-            continue
-        policy, problems = validate_document(document, Policy)
+        document, policy, problems = cache.get(path, lambda path=path, display=display: _read_policy(path, display))
         diagnostics.extend(problems)
-        if policy is None:
+        if document is None or policy is None:
             continue
-        line, col = document.position(("id",))
-        if path.stem != expected_stem(policy.id):
-            diagnostics.append(
-                Diagnostic(
-                    display,
-                    line,
-                    col,
-                    "policy.file_name",
-                    f"id: {policy.id!r} must live in {expected_stem(policy.id)}.yaml, not {path.name}",
-                )
-            )
         if policy.id in seen_ids:
+            line, col = document.position(("id",))
             diagnostics.append(
                 Diagnostic(
                     display,
@@ -135,17 +201,9 @@ def load_project(layout: ProjectLayout) -> Project:
                 )
             )
         seen_ids.setdefault(policy.id, display)
-        for finding in check_policy_rules(policy):
-            line, col = document.position(finding.path)
-            diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
         if bibliography is not None:
             diagnostics.extend(check_citations(policy, bibliography, display, document.position))
         policies.append(PolicySource(policy, display, path.stem))
-    if bibliography is not None:
-        format_problems = bibliography.format_all()  # every entry, so a field the AMA style needs shows now
-        diagnostics.extend(format_problems)
-        if not format_problems and references_cache is not None:
-            refcache.store(references_cache, bibliography.text, bibliography)
     if not layout.policy_files():
         diagnostics.append(
             Diagnostic(
@@ -179,6 +237,11 @@ def _load_model(path: Path, root: Path, model: type[BaseModel], diagnostics: lis
     value, problems = validate_document(document, model)
     diagnostics.extend(problems)
     return value
+
+
+def _read_boilerplate(layout: ProjectLayout) -> tuple[Boilerplate | None, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    return _load_boilerplate(layout, diagnostics), diagnostics
 
 
 def _load_boilerplate(layout: ProjectLayout, diagnostics: list[Diagnostic]) -> Boilerplate | None:

@@ -70,6 +70,7 @@ def staging_folder(site_dir: Path) -> Iterator[Path]:
     remove_stale_staging(site_dir)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(site_dir)}{os.getpid()}-", dir=site_dir.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the published site must be readable
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield staging
@@ -77,6 +78,13 @@ def staging_folder(site_dir: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def swap_in(staging: Path, site_dir: Path) -> None:
