@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -206,12 +207,32 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
-def export_files(project: Project, pages_dir: str) -> dict[str, str]:
+Memo = Callable[[str, tuple[Any, ...], Callable[[], Any]], Any]
+"""Reuses a result while its inputs are the same objects (``project.LoadCache.memo``)."""
+
+
+def _no_memo(_name: str, _inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return compute()
+
+
+def export_files(project: Project, pages_dir: str, memo: Memo = _no_memo) -> dict[str, str]:
     """Every export file, by its path under the site, with its content."""
     files: dict[str, str] = {}
     for source in project.policies:
-        files[f"{API_DIR}/policies/{source.stem}.json"] = to_json(policy_export(project, source, pages_dir))
-    files[f"{API_DIR}/policies.json"] = to_json(policies_export(project, pages_dir))
+        path = f"{API_DIR}/policies/{source.stem}.json"
+        files[path] = memo(
+            path,
+            (source.policy, source.file, project.bibliography, pages_dir),
+            lambda source=source: to_json(policy_export(project, source, pages_dir)),
+        )
+    policies = tuple((source.policy, source.stem) for source in project.policies)
+    files.update(memo(f"{API_DIR}/indexes", (*policies, pages_dir), lambda: _index_files(project, pages_dir)))
+    return files
+
+
+def _index_files(project: Project, pages_dir: str) -> dict[str, str]:
+    """The exports that span all policies, and the schemas."""
+    files = {f"{API_DIR}/policies.json": to_json(policies_export(project, pages_dir))}
     codes = codes_export(project, pages_dir)
     files[f"{API_DIR}/codes.json"] = to_json(codes)
     files[f"{API_DIR}/codes.csv"] = codes_csv(codes)

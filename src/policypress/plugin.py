@@ -77,6 +77,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._pages: dict[str, tuple[tuple[Any, ...], str]] = {}
         self._preview_dir: Path | None = None
         self._live_dirty = False
+        self._written: dict[Path, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -116,10 +117,17 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         project, renderer = self.project, self.renderer
         assert project is not None and renderer is not None
         templates = self._template_signature()
+        policies = tuple(source.policy for source in project.policies)
+        memo = self._load_cache.memo
         if files.get_file_from_path("index.md") is None:
-            files.append(self._generated(config, "index.md", renderer.render_index(project)))
-        codes = codes_export(project, self.config.pages_dir).codes
-        files.append(self._generated(config, "codes.md", renderer.render_codes(codes)))
+            index = memo("index.md", (*policies, templates), lambda: renderer.render_index(project))
+            files.append(self._generated(config, "index.md", index))
+        codes = memo(
+            "codes.md",
+            (*policies, templates),
+            lambda: renderer.render_codes(codes_export(project, self.config.pages_dir).codes),
+        )
+        files.append(self._generated(config, "codes.md", codes))
         for source in project.policies:
             src_uri = f"{self.config.pages_dir}/{source.stem}.md"
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
@@ -150,9 +158,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         if self._preview_dir is None:
             return File.generated(config, src_uri, content=content, inclusion=inclusion)
         path = self._preview_dir / src_uri
-        if not path.is_file() or path.read_text(encoding="utf-8") != content:
+        if self._written.get(path) != content or not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
+            self._written[path] = content
         return File.generated(config, src_uri, abs_src_path=str(path), inclusion=inclusion)
 
     def on_post_page(self, output: str, /, *, page: Any, config: MkDocsConfig) -> str:
@@ -167,12 +176,16 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         """Write the machine-readable exports (``api/``) beside the pages, from the same model."""
         assert self.project is not None
         site = Path(config.site_dir)
-        files = export_files(self.project, self.config.pages_dir)
+        files = export_files(self.project, self.config.pages_dir, self._load_cache.memo)
         files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
         for relative, content in files.items():
             target = site / relative
+            if self._written.get(target) == content and target.is_file():
+                continue  # a preview rebuild: this file has not changed
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8", newline="")
+            if self._live_dirty:
+                self._written[target] = content
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild the preview when a policy, the bibliography or a template changes."""

@@ -102,6 +102,20 @@ class LoadCache:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[Path, ...], tuple[tuple[tuple[int, int], ...], Any]] = {}
+        self._memo: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    def memo(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``'s result, reused while ``inputs`` are the same objects (or equal values).
+
+        Unchanged files give back the very same model objects, so work derived from
+        them (citation checks, rendered pages, exports) is found here by identity.
+        """
+        hit = self._memo.get(name)
+        if hit is not None and _same(hit[0], inputs):
+            return cast(T, hit[1])
+        value = compute()
+        self._memo[name] = (inputs, value)
+        return value
 
     def get(self, paths: Path | tuple[Path, ...], load: Callable[[], T]) -> T:
         """``load()``'s result for the file(s), from the cache while none of them changed."""
@@ -113,6 +127,11 @@ class LoadCache:
         value = load()
         self._entries[group] = (key, value)
         return value
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """The same objects, or equal values, position by position."""
+    return len(old) == len(new) and all(a is b or a == b for a, b in zip(old, new, strict=True))
 
 
 def _signature(path: Path) -> tuple[int, int]:
@@ -202,7 +221,15 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
             )
         seen_ids.setdefault(policy.id, display)
         if bibliography is not None:
-            diagnostics.extend(check_citations(policy, bibliography, display, document.position))
+            diagnostics.extend(
+                cache.memo(
+                    f"citations:{display}",
+                    (policy, bibliography),
+                    lambda policy=policy, display=display, document=document: check_citations(
+                        policy, bibliography, display, document.position
+                    ),
+                )
+            )
         policies.append(PolicySource(policy, display, path.stem))
     if not layout.policy_files():
         diagnostics.append(
