@@ -15,8 +15,13 @@ from policypress.project import Project, ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
 
 
-def check_site(layout: ProjectLayout, template_dir: Path, formats: DateFormats) -> tuple[Project, PageRenderer]:
-    """The valid project and a renderer that renders every page of it; else ``SourceError``."""
+def check_site(
+    layout: ProjectLayout, template_dir: Path, formats: DateFormats, *, trial_render: bool = True
+) -> tuple[Project, PageRenderer]:
+    """The valid project and a renderer that renders every page of it; else ``SourceError``.
+
+    ``trial_render=False`` skips rendering the pages, for a caller that renders them next anyway.
+    """
     renderer = PageRenderer(template_dir, formats)
     template_errors = renderer.check_templates()
     try:
@@ -25,6 +30,8 @@ def check_site(layout: ProjectLayout, template_dir: Path, formats: DateFormats) 
         raise SourceError([*exc.diagnostics, *template_errors]) from None
     if template_errors:
         raise SourceError(template_errors)
+    if not trial_render:
+        return project, renderer
     diagnostics: list[Diagnostic] = []
     for source in (None, *project.policies):
         try:

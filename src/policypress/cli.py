@@ -26,7 +26,7 @@ from policypress.checks import check_site
 from policypress.errors import SourceError
 from policypress.project import Project, ProjectLayout
 from policypress.publish import BuildInterrupted, staging_folder, swap_in
-from policypress.render import DateFormats
+from policypress.render import DateFormats, PageRenderer
 from policypress.schema import SCHEMA_FILE, policy_schema_text
 
 EXIT_OK = 0
@@ -61,21 +61,20 @@ def _layout(config_file: Path) -> ProjectLayout:
     )
 
 
-def _check(config_file: Path) -> Project:
-    """Load, cross-check and trial-render everything the site is built from."""
+def _check(config_file: Path, *, trial_render: bool = True) -> tuple[Project, PageRenderer]:
+    """Load, cross-check and (unless a build follows) trial-render everything the site is built from."""
     options = _plugin_options(config_file)
     defaults = DateFormats()
     formats = DateFormats(
         day=options.get("date_format", defaults.day), month=options.get("month_format", defaults.month)
     )
     template_dir = config_file.resolve().parent / options.get("templates", "templates")
-    project, _renderer = check_site(_layout(config_file), template_dir, formats)
-    return project
+    return check_site(_layout(config_file), template_dir, formats, trial_render=trial_render)
 
 
 def command_check(args: argparse.Namespace) -> int:
     """Validate every source and trial-render every page; exit 1 on errors (or warnings with --strict)."""
-    project = _check(args.config_file)
+    project, _renderer = _check(args.config_file)
     warnings = [note for note in project.notes if note.severity == "warning"]
     if args.verbose:
         for note in project.notes:
@@ -131,12 +130,15 @@ def command_build(args: argparse.Namespace) -> int:
 
     config_file: Path = args.config_file.resolve()
     root = config_file.parent
-    project = _check(config_file)  # refuse early, with compiler-style messages
+    # refuse early, with compiler-style messages; the plugin reuses what was loaded (pages are
+    # rendered once, by the build itself, which reports a template error the same way)
+    project, renderer = _check(config_file, trial_render=False)
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root, project)
     _log_mkdocs_warnings()
     site_dir = (root / args.site_dir).resolve()
     with staging_folder(site_dir) as staging:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        config.plugins["policypress"].use_checked(project, renderer)
         try:
             build(config)
         except (Abort, ConfigurationError) as exc:
@@ -154,7 +156,7 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
-    project = _check(config_file)
+    project, _renderer = _check(config_file)
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
     config = load_config(str(config_file), strict=True)
     out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"
@@ -165,7 +167,6 @@ def _write_pdfs(config: Any, out_dir: Path, project: Project | None = None, *, u
     """Render the PDFs from the same model (the site's, unless given), renderer and Markdown settings."""
     from policypress.pdf import PdfError
     from policypress.pdfbuild import build_policy_pdfs
-    from policypress.render import PageRenderer
 
     options = config.plugins["policypress"].config
     root = Path(config.config_file_path).resolve().parent

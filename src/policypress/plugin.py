@@ -31,15 +31,6 @@ from policypress.project import LoadCache, Project, ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
 
 
-@contextmanager
-def _as_plugin_error() -> Iterator[None]:
-    """Report invalid sources to MkDocs as one clean error listing every diagnostic."""
-    try:
-        yield
-    except SourceError as exc:
-        raise PluginError(f"invalid policy sources:\n{exc}") from None
-
-
 class _DirtyPreviewNotice(logging.Filter):
     """Drops MkDocs' warning that a dirty build may be inaccurate: it would abort a strict preview.
 
@@ -77,6 +68,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._pages: dict[str, tuple[tuple[Any, ...], str]] = {}
         self._preview_dir: Path | None = None
         self._live_dirty = False
+        self._checked: tuple[Project, PageRenderer] | None = None
         self._written: dict[Path, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -90,6 +82,24 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         if self._live_dirty:
             logging.getLogger("mkdocs.commands.build").addFilter(_DirtyPreviewNotice())
 
+    def use_checked(self, project: Project, renderer: PageRenderer) -> None:
+        """Take sources the ``policypress`` command has already loaded and checked, instead of loading again.
+
+        Source errors found while rendering then reach the command as they are, so it
+        prints them like any other diagnostic.
+        """
+        self._checked = (project, renderer)
+
+    @contextmanager
+    def _as_plugin_error(self) -> Iterator[None]:
+        """Report invalid sources to MkDocs as one clean error listing every diagnostic."""
+        try:
+            yield
+        except SourceError as exc:
+            if self._checked is not None:
+                raise
+            raise PluginError(f"invalid policy sources:\n{exc}") from None
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load and validate every source; refuse to build anything if one is invalid."""
         root = Path(config.config_file_path).resolve().parent
@@ -99,7 +109,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             self.renderer = PageRenderer(root / self.config.templates, formats)
         if self._live_dirty:
             self._preview_dir = self.layout.cache_path / "preview"
-        with _as_plugin_error():
+        if self._checked is not None:
+            self.project, self.renderer = self._checked
+            return config
+        with self._as_plugin_error():
             template_errors = self.renderer.check_templates()
             if template_errors:
                 raise SourceError(template_errors)
@@ -109,7 +122,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Add the generated pages: ``index.md`` (unless docs/ has one) and one page per policy."""
         assert self.project is not None and self.renderer is not None
-        with _as_plugin_error():
+        with self._as_plugin_error():
             self._add_pages(files, config)
         return files
 
