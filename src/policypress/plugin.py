@@ -65,7 +65,6 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self.renderer: PageRenderer | None = None
         # kept across the rebuilds of a live preview (see on_startup)
         self._load_cache = LoadCache()
-        self._pages: dict[str, tuple[tuple[Any, ...], str]] = {}
         self._preview_dir: Path | None = None
         self._live_dirty = False
         self._checked: tuple[Project, PageRenderer] | None = None
@@ -105,7 +104,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         root = Path(config.config_file_path).resolve().parent
         self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography, use_cache=True)
         formats = DateFormats(day=self.config.date_format, month=self.config.month_format)
-        if self.renderer is None or self.renderer.template_dir != root / self.config.templates:
+        if self.renderer is None or (self.renderer.template_dir, self.renderer.formats) != (
+            root / self.config.templates,
+            formats,
+        ):
             self.renderer = PageRenderer(root / self.config.templates, formats)
         if self._live_dirty:
             self._preview_dir = self.layout.cache_path / "preview"
@@ -144,14 +146,12 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         for source in project.policies:
             src_uri = f"{self.config.pages_dir}/{source.stem}.md"
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
-            # the objects themselves are in the key: unchanged files give the very same objects
-            key = (source.policy, source.file, project.bibliography, project.boilerplate, templates, link)
-            cached = self._pages.get(src_uri)
-            if cached is not None and all(a is b or a == b for a, b in zip(cached[0], key, strict=True)):
-                content = cached[1]
-            else:
-                content = renderer.render_policy(project, source, pdf_url=link)
-                self._pages[src_uri] = (key, content)
+            # unchanged files give back the very same objects, so an unchanged page is found by identity
+            content = memo(
+                src_uri,
+                (source.policy, source.file, project.bibliography, project.boilerplate, templates, link),
+                lambda source=source, link=link: renderer.render_policy(project, source, pdf_url=link),
+            )
             # listed on the home page and found by search, not in the navigation: a thousand
             # policies would otherwise repeat a thousand links on every page
             page_file = self._generated(config, src_uri, content, InclusionLevel.NOT_IN_NAV)

@@ -105,7 +105,8 @@ class PageRenderer:
 
     def __init__(self, template_dir: Path, formats: DateFormats | None = None) -> None:
         self.template_dir = template_dir
-        self.env = make_environment(template_dir, formats or DateFormats())
+        self.formats = formats or DateFormats()
+        self.env = make_environment(template_dir, self.formats)
         self.env.filters["prose"] = _prose
         self.env.filters["cited_at"] = _cited_at
 
