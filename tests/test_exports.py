@@ -32,6 +32,7 @@ def test_every_json_export_validates_against_its_schema(files: dict[str, str]) -
     jsonschema.validate(json.loads(files["api/policies.json"]), schemas["policies.schema.json"])
     jsonschema.validate(json.loads(files["api/codes.json"]), schemas["codes.schema.json"])
     jsonschema.validate(json.loads(files["api/policies/wa-cp-mp-166.json"]), schemas["policy.export.schema.json"])
+    jsonschema.validate(json.loads(files["api/references.json"]), schemas["references.schema.json"])
     source_schema = json.loads(files["api/schema/policy.schema.json"])
     jsonschema.validate(json.loads(files["api/policies/wa-cp-mp-166.json"])["policy"], source_schema)
 
@@ -103,3 +104,11 @@ def test_exports_are_deterministic(project: Project, files: dict[str, str]) -> N
 def test_the_built_site_publishes_the_exports(built_site: Path, files: dict[str, str]) -> None:
     for relative, content in files.items():
         assert (built_site / relative).read_bytes() == content.encode("utf-8"), relative
+
+
+def test_references_export_holds_each_listed_reference_once(files: dict[str, str]) -> None:
+    entries = json.loads(files["api/references.json"])["references"]
+    assert len(entries) == 29
+    ho = next(entry for entry in entries if entry["key"] == "ho2013")
+    assert ho["text"].startswith("Ho KY, Hadi MA")
+    assert '<a href="https://doi.org/10.2147/JPR.S46827">' in ho["html"]

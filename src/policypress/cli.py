@@ -156,7 +156,7 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
-    project, _renderer = _check(config_file)
+    project, _renderer = _check(config_file, trial_render=False)  # the PDFs render every page anyway
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
     config = load_config(str(config_file), strict=True)
     out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"

@@ -10,6 +10,7 @@ Layout under the site (``api/``):
   criterion anchors and its numbered, formatted references;
 - ``api/policies.json`` — every policy's summary;
 - ``api/codes.json`` and ``api/codes.csv`` — every code with its policy, table and row link;
+- ``api/references.json`` — every listed reference once, as AMA text and HTML;
 - ``api/schema/*.schema.json`` — the JSON Schemas of the three JSON exports, and of the
   policy source files themselves (``policy.schema.json``).
 """
@@ -39,12 +40,25 @@ class _Export(BaseModel):
 
 
 class ExportedReference(_Export):
-    """Reference ``number`` of a policy, formatted in AMA style."""
+    """Reference ``number`` of a policy, formatted in AMA style (HTML in ``references.json``, by key)."""
 
     number: int
     key: str
     text: str
+
+
+class BibliographyEntry(_Export):
+    """One reference of ``references.json``: formatted once for every policy that lists it."""
+
+    key: str
+    text: str
     html: str
+
+
+class ReferencesExport(_Export):
+    """``api/references.json``: every reference a policy lists, in bibliography order."""
+
+    references: tuple[BibliographyEntry, ...]
 
 
 class ExportedCriterion(_Export):
@@ -145,7 +159,7 @@ def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "")
 def policy_export(project: Project, source: PolicySource, pages_dir: str) -> PolicyExport:
     """The full export of one policy."""
     references = tuple(
-        ExportedReference(number=r.number, key=r.key, text=r.text, html=r.html)
+        ExportedReference(number=r.number, key=r.key, text=r.text)
         for r in number_references(source.policy, project.bibliography)
     )
     return PolicyExport(
@@ -185,8 +199,19 @@ def codes_export(project: Project, pages_dir: str) -> CodesExport:
 
 
 def to_json(export: BaseModel) -> str:
-    """Stable JSON text: field order from the model, two-space indent, UTF-8, final newline."""
-    return export.model_dump_json(indent=2) + "\n"
+    """Stable, compact JSON text: field order from the model, UTF-8, final newline."""
+    return export.model_dump_json() + "\n"
+
+
+def references_export(project: Project) -> ReferencesExport:
+    """Every reference listed by some policy, formatted, in the order of ``references.bib``."""
+    listed = {key for source in project.policies for key in source.policy.references}
+    entries = []
+    for key in project.bibliography.keys:
+        if key in listed:
+            formatted = project.bibliography.format(key)
+            entries.append(BibliographyEntry(key=key, text=formatted.text, html=formatted.html))
+    return ReferencesExport(references=tuple(entries))
 
 
 def codes_csv(codes: CodesExport) -> str:
@@ -204,6 +229,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "policy.export.schema.json": PolicyExport,
     "policies.schema.json": PoliciesExport,
     "codes.schema.json": CodesExport,
+    "references.schema.json": ReferencesExport,
 }
 
 
@@ -232,7 +258,10 @@ def export_files(project: Project, pages_dir: str, memo: Memo = _no_memo) -> dic
 
 def _index_files(project: Project, pages_dir: str) -> dict[str, str]:
     """The exports that span all policies, and the schemas."""
-    files = {f"{API_DIR}/policies.json": to_json(policies_export(project, pages_dir))}
+    files = {
+        f"{API_DIR}/policies.json": to_json(policies_export(project, pages_dir)),
+        f"{API_DIR}/references.json": to_json(references_export(project)),
+    }
     codes = codes_export(project, pages_dir)
     files[f"{API_DIR}/codes.json"] = to_json(codes)
     files[f"{API_DIR}/codes.csv"] = codes_csv(codes)
