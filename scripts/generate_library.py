@@ -19,6 +19,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from policypress.anchors import letters
+
 ROOT = Path(__file__).resolve().parents[1]
 COPIED_DIRS = ("templates", "docs", "overrides")
 COPIED_FILES = ("mkdocs.yml", "policy.schema.json")
@@ -322,18 +324,10 @@ def generate_bibliography(rng: random.Random, size: int) -> list[BibEntry]:
         key, suffix = base, 1
         while key in taken:
             suffix += 1
-            key = f"{base}{_letters(suffix)}"
+            key = f"{base}{letters(suffix)}"
         taken.add(key)
         entries.append(BibEntry(key, _bib_entry(rng, key, surname, year)))
     return entries
-
-
-def _letters(number: int) -> str:
-    out = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        out = chr(ord("a") + rest) + out
-    return out
 
 
 def _cite(keys: list[str]) -> str:

@@ -16,14 +16,14 @@ _ROMAN = [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (
 def roman(number: int) -> str:
     """1 -> I, 14 -> XIV, 49 -> XLIX (criteria numbers)."""
     out = ""
-    for value, letters in _ROMAN:
+    for value, numeral in _ROMAN:
         while number >= value:
-            out += letters
+            out += numeral
             number -= value
     return out
 
 
-def _letters(number: int) -> str:
+def letters(number: int) -> str:
     """1 -> a, 26 -> z, 27 -> aa."""
     out = ""
     while number > 0:
@@ -38,11 +38,11 @@ def criterion_label(depth: int, index: int) -> str:
     if level == 0:
         return roman(index)
     if level == 1:
-        return _letters(index).upper()
+        return letters(index).upper()
     if level == 2:
         return str(index)
     if level == 3:
-        return _letters(index)
+        return letters(index)
     return roman(index).lower()
 
 
