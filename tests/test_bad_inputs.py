@@ -135,6 +135,26 @@ CASES: dict[str, tuple[Edit, ...]] = {
     "boilerplate-unknown-field": (
         edit("policy/boilerplate/cpt-notice.yaml", "code_system: CPT", "code_system: CPT\nyear: 2023"),
     ),
+    "boilerplate-citation": (
+        edit("policy/boilerplate/important-reminder.yaml", "This is a **fixture** reminder.", "Cites [@alpha]."),
+    ),
+    "bib-empty": (edit(BIB, None, "% no entries yet\n"),),
+    # --- citations an author mistyped are errors, not literal text -------------------------
+    "citation-comma-separated": (edit(POLICY, "[@gamma; @beta]", "[@gamma, @beta]"),),
+    "citation-space-after-at": (edit(POLICY, "[@delta]", "[@ delta]"),),
+    "citation-unclosed": (edit(POLICY, "[@delta]", "[@delta"),),
+    # --- link ids that would collide on the page -------------------------------------------
+    "anchor-heading-reuses-section": (edit(POLICY, "  - paragraphs:\n", "  - heading: Background\n    paragraphs:\n"),),
+    "anchor-heading-looks-numbered": (edit(POLICY, "  - paragraphs:\n", "  - heading: Ref 1\n    paragraphs:\n"),),
+    "anchor-code-in-two-tables": (
+        edit(
+            POLICY,
+            "revision_log:\n",
+            "  - heading: Also covered\n    code_system: HCPCS\n    rows:\n"
+            '      - code: "L8699"\n        description: Again\nrevision_log:\n',
+        ),
+    ),
+    "templates-missing": (edit(TEMPLATE, None, None),),
     # --- several mistakes at once: all reported in one run --------------------------------
     "many-errors-at-once": (
         edit(POLICY, "determination: investigational", "determination: maybe"),
@@ -200,3 +220,20 @@ def test_bad_input_is_refused_and_site_untouched(
     assert snapshot(root / "site") == site_before
     leftovers = [p.name for p in root.iterdir() if p.name not in {*(q.name for q in built_project.iterdir())}]
     assert leftovers == []
+
+
+def test_sources_linked_from_outside_the_project_are_refused_unread(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("secret_token: hunter2\n", encoding="utf-8")
+    (root / "policy" / "boilerplate" / "zz.yaml").symlink_to(secret)
+    site_before = snapshot(root / "site")
+    capsys.readouterr()
+    assert main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "policy/boilerplate/zz.yaml:1:1: links to" in err and "[source.outside_project]" in err
+    assert "hunter2" not in err and "secret_token" not in err
+    assert snapshot(root / "site") == site_before

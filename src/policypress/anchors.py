@@ -50,3 +50,24 @@ def slugify(text: str) -> str:
     """An anchor id from policy text: ``*SIJ Radiofrequency Neurotomy*`` -> ``sij-radiofrequency-neurotomy``."""
     plain = plain_text(text)
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "section"
+
+
+PAGE_ANCHORS = (
+    "policy-title",
+    "description",
+    "policy-criteria",
+    "background",
+    "coding-implications",
+    "revision-log",
+    "references",
+    "important-reminder",
+)
+"""The fixed section ids of a policy page (``templates/policy.md.j2``); headings from data must not reuse them."""
+
+NUMBERED_ANCHOR = re.compile(r"(ref|cite|revision)-\d+|criterion-.*|code-.*")
+"""Ids the page numbers itself (references, citations, revisions, criteria, code rows)."""
+
+
+def code_anchor(code_system: str, code: str) -> str:
+    """The id of a code's row: ``code-cpt-64451``."""
+    return f"code-{slugify(code_system)}-{slugify(code)}"

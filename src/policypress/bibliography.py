@@ -294,7 +294,7 @@ def _process_entry(parser: Parser, command: str, key: str, fields: list[tuple[st
 def _spans(keys: list[str], starts: dict[str, int], length: int) -> dict[str, _Span]:
     """Each entry runs from its ``@`` to the next entry's ``@`` (or the end of the file)."""
     ordered = sorted(starts[key] for key in keys)
-    ends = dict(zip(ordered, [*ordered[1:], length], strict=True))
+    ends = dict(zip(ordered, [*ordered[1:], length][: len(ordered)], strict=True))
     return {key: _Span(starts[key], ends[starts[key]]) for key in keys}
 
 

@@ -9,6 +9,7 @@ link back to the places that cite it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -20,6 +21,9 @@ from policypress.validate import field_name
 from policypress.yamlsource import Path_
 
 Locate = Callable[[Path_], tuple[int, int]]
+
+_CITATION_LIKE = re.compile(r"\[@[^\]\n]*\]?")
+"""Text an author meant as a citation: anything from ``[@`` to the next ``]``."""
 """Maps a path in the policy's YAML to its line and column."""
 
 
@@ -85,7 +89,17 @@ def check_citations(policy: Policy, bibliography: Bibliography, file: str, locat
             )
     cited: set[str] = set()
     for path, text in iter_prose(policy):
-        for citation in iter_citations(parse_inline(text)):
+        found = list(iter_citations(parse_inline(text)))
+        starts = {citation.offset for citation in found}
+        for match in _CITATION_LIKE.finditer(text):
+            if match.start() not in starts:
+                report(
+                    path,
+                    "citation.malformed",
+                    f"{field_name(path)}: {match.group(0)!r} is not a citation; write [@key] or "
+                    "[@key1; @key2] (keys separated by semicolons)",
+                )
+        for citation in found:
             for key in citation.keys:
                 cited.add(key)
                 if key in listed:

@@ -26,11 +26,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from policypress.anchors import criterion_label, slugify
+from policypress.anchors import code_anchor, criterion_label
 from policypress.citations import number_references
 from policypress.model import Criterion, Policy
 from policypress.project import PolicySource, Project
 from policypress.schema import SCHEMA_FILE, policy_schema_text
+from policypress.textsyntax import plain_text
 
 API_DIR = "api"
 
@@ -183,12 +184,12 @@ def codes_export(project: Project, pages_dir: str) -> CodesExport:
         CodeEntry(
             code=row.code,
             code_system=table.code_system,
-            description=row.description,
+            description=plain_text(row.description),
             policy_id=source.policy.id,
             policy_title=source.policy.title,
-            table=table.heading,
+            table=plain_text(table.heading),
             page=page_path(source, pages_dir),
-            link=f"{page_path(source, pages_dir)}#code-{slugify(table.code_system)}-{slugify(row.code)}",
+            link=f"{page_path(source, pages_dir)}#{code_anchor(table.code_system, row.code)}",
         )
         for source in project.policies
         for table in source.policy.code_tables
@@ -214,14 +215,22 @@ def references_export(project: Project) -> ReferencesExport:
     return ReferencesExport(references=tuple(entries))
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet recognises a formula; such a cell is prefixed with ``'`` so it stays text."""
+
+
+def _spreadsheet_safe(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
 def codes_csv(codes: CodesExport) -> str:
-    """The code index as CSV (RFC 4180, CRLF line ends), one header row."""
+    """The code index as CSV (RFC 4180, CRLF line ends), one header row; no cell can run as a formula."""
     buffer = io.StringIO()
     fields = list(CodeEntry.model_fields)
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for entry in codes.codes:
-        writer.writerow(entry.model_dump(mode="json"))
+        writer.writerow({key: _spreadsheet_safe(str(value)) for key, value in entry.model_dump(mode="json").items()})
     return buffer.getvalue()
 
 

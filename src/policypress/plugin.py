@@ -131,7 +131,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     def _add_pages(self, files: Files, config: MkDocsConfig) -> None:
         project, renderer = self.project, self.renderer
         assert project is not None and renderer is not None
-        templates = self._template_signature()
+        # what every page depends on besides its policy: templates (with includes), date formats, URLs
+        templates = (self._template_signature(), renderer.formats, self.config.pages_dir)
         policies = tuple(source.policy for source in project.policies)
         memo = self._load_cache.memo
         if files.get_file_from_path("index.md") is None:
@@ -159,10 +160,12 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             files.append(page_file)
 
     def _template_signature(self) -> tuple[tuple[str, int], ...]:
-        """Templates and their modification times: a changed template re-renders every page."""
+        """Templates (subfolders too) and their modification times: a changed template re-renders every page."""
         assert self.renderer is not None
         folder = self.renderer.template_dir
-        return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
+        if not folder.is_dir():
+            return ()
+        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()))
 
     def _generated(
         self, config: MkDocsConfig, src_uri: str, content: str, inclusion: InclusionLevel = InclusionLevel.UNDEFINED

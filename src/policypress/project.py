@@ -21,8 +21,9 @@ from policypress.citations import check_citations
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Policy
 from policypress.rules import check_policy_rules
-from policypress.validate import validate_document
-from policypress.yamlsource import YamlDocument, load_yaml
+from policypress.textsyntax import iter_citations, parse_inline
+from policypress.validate import field_name, validate_document
+from policypress.yamlsource import Path_, YamlDocument, load_yaml
 
 T = TypeVar("T")
 
@@ -59,7 +60,7 @@ class ProjectLayout:
 
     def policy_files(self) -> list[Path]:
         """Policy sources in a stable order: one ``*.yaml`` file per policy."""
-        return sorted(self.policy_path.glob("*.yaml"))
+        return sorted(path for path in self.policy_path.glob("*.yaml") if path.is_file())
 
     def watched_paths(self) -> list[Path]:
         """Everything whose change should rebuild the site."""
@@ -134,6 +135,13 @@ def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return len(old) == len(new) and all(a is b or a == b for a, b in zip(old, new, strict=True))
 
 
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` (following symbolic links) is within ``root``; a missing file counts as inside."""
+    if not path.exists():
+        return True
+    return path.resolve().is_relative_to(root.resolve())
+
+
 def _signature(path: Path) -> tuple[int, int]:
     """What tells an edited file from an unchanged one: modification time and size (-1 if missing)."""
     try:
@@ -195,6 +203,23 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     """
     cache = cache or LoadCache()
     diagnostics: list[Diagnostic] = []
+    outside = [
+        path
+        for path in (layout.bibliography_path, *layout.policy_files(), *layout.boilerplate_path.glob("*.yaml"))
+        if not _inside(layout.root, path)
+    ]
+    for path in outside:
+        diagnostics.append(
+            Diagnostic(
+                display_path(path, layout.root),
+                1,
+                1,
+                "source.outside_project",
+                f"links to {path.resolve()}, outside the project; sources must live in the project",
+            )
+        )
+    if outside:
+        raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
     bibliography, problems = cache.get(layout.bibliography_path, lambda: _read_bibliography(layout))
     diagnostics.extend(problems)
     boilerplate_files = (layout.boilerplate_path, *sorted(layout.boilerplate_path.glob("*.yaml")))
@@ -263,7 +288,31 @@ def _load_model(path: Path, root: Path, model: type[BaseModel], diagnostics: lis
         return None
     value, problems = validate_document(document, model)
     diagnostics.extend(problems)
+    if value is not None:
+        diagnostics.extend(_citations_in_boilerplate(document))
     return value
+
+
+def _citations_in_boilerplate(document: YamlDocument) -> list[Diagnostic]:
+    """Shared legal text has no reference list of its own, so it may not cite."""
+    texts: list[tuple[Path_, Any]] = [
+        (("paragraphs", i), p) for i, p in enumerate(document.data.get("paragraphs") or [])
+    ]
+    texts.append((("copyright",), document.data.get("copyright")))
+    found = []
+    for path, text in texts:
+        if isinstance(text, str) and any(iter_citations(parse_inline(text))):
+            line, col = document.position(path)
+            found.append(
+                Diagnostic(
+                    document.file,
+                    line,
+                    col,
+                    "boilerplate.citation",
+                    f"{field_name(path)}: shared legal text cannot cite references (it has no reference list)",
+                )
+            )
+    return found
 
 
 def _read_boilerplate(layout: ProjectLayout) -> tuple[Boilerplate | None, list[Diagnostic]]:

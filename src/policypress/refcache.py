@@ -52,11 +52,11 @@ def load(cache_dir: Path, text: str) -> Cached | None:
     path = cache_dir / f"{cache_key(text)}.json"
     try:
         stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    keys = tuple(stored["keys"])
-    references = {key: FormattedReference(key, html, plain) for key, (html, plain) in stored["references"].items()}
-    spans = {key: (start, end) for key, (start, end) in stored["spans"].items()}
+        keys = tuple(stored["keys"])
+        references = {key: FormattedReference(key, html, plain) for key, (html, plain) in stored["references"].items()}
+        spans = {key: (int(start), int(end)) for key, (start, end) in stored["spans"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # absent or damaged: format again
     return (keys, references, spans) if set(references) == set(keys) == set(spans) else None
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from policypress.anchors import criterion_label, slugify
+from policypress.anchors import code_anchor, criterion_label, slugify
 from policypress.changes import recent_changes
 from policypress.citations import CitationAnchors, NumberedReference, number_references
 from policypress.errors import Diagnostic, SourceError, display_path
@@ -65,6 +65,7 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         date=lambda value: "" if value is None else value.strftime(formats.day),
         month=lambda value: dt.date.fromisoformat(f"{value}-01").strftime(formats.month),
         criterion_label=criterion_label,
+        code_anchor=code_anchor,
         slug=slugify,
         code_column=lambda system: CODE_SYSTEM_COLUMN[system],
         plain=plain_text,
@@ -112,6 +113,9 @@ class PageRenderer:
 
     def check_templates(self) -> list[Diagnostic]:
         """Compile every template, reporting each syntax error with its file and line."""
+        if not (self.template_dir / POLICY_TEMPLATE).is_file():
+            shown = display_path(self.template_dir / POLICY_TEMPLATE, self.template_dir.parent)
+            return [Diagnostic(shown, 1, 1, "template.missing", "the policy page template is missing")]
         diagnostics = []
         for name in self.env.list_templates(extensions=["j2"]):
             try:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from policypress.anchors import NUMBERED_ANCHOR, PAGE_ANCHORS, code_anchor, slugify
 from policypress.citations import iter_prose
 from policypress.errors import Severity
 from policypress.model import Policy
@@ -45,7 +46,41 @@ class Finding:
 
 def check_policy_rules(policy: Policy) -> list[Finding]:
     """Every rule a policy breaks, in document order."""
-    return [*_dates(policy), *_codes(policy), *_revision_log(policy), *_literal_markup(policy)]
+    return [*_dates(policy), *_codes(policy), *_revision_log(policy), *_literal_markup(policy), *_anchors(policy)]
+
+
+def _anchors(policy: Policy) -> Iterator[Finding]:
+    """Headings and code rows become link targets (ids); two with the same id break links and the PDF."""
+    claimed: dict[str, str] = dict.fromkeys(PAGE_ANCHORS, "a section of every policy page")
+    headings: list[tuple[Path_, str]] = [
+        (("background", s, "heading"), section.heading)
+        for s, section in enumerate(policy.background)
+        if section.heading is not None
+    ]
+    headings += [(("code_tables", t, "heading"), table.heading) for t, table in enumerate(policy.code_tables)]
+    for path, heading in headings:
+        anchor = slugify(heading)
+        where = field_name(path)
+        if anchor in claimed or NUMBERED_ANCHOR.fullmatch(anchor):
+            owner = claimed.get(anchor, "a numbered item of the page")
+            yield Finding(
+                path,
+                "anchor.duplicate",
+                f"{where}: its link id #{anchor} is already used by {owner}; reword the heading",
+            )
+            continue
+        claimed[anchor] = where
+    for t, table in enumerate(policy.code_tables):
+        for r, row in enumerate(table.rows):
+            anchor = code_anchor(table.code_system, row.code)
+            owner = claimed.get(anchor)
+            if owner is not None and not owner.startswith(f"code_tables[{t}]."):
+                yield Finding(
+                    ("code_tables", t, "rows", r, "code"),
+                    "anchor.duplicate",
+                    f"code_tables[{t}].rows[{r}].code: {table.code_system} {row.code} is already listed in {owner}",
+                )
+            claimed.setdefault(anchor, f"code_tables[{t}].rows[{r}]")
 
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")

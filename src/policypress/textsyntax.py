@@ -39,7 +39,7 @@ _ESCAPES: dict[str, str] = {
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
 _NEWLINES = re.compile(r"\s*\n\s*")
 
-_KEY = r"[A-Za-z0-9_:.+/-]+"
+_KEY = r"[\w:.+/-]+"
 _CITATION = re.compile(rf"\[@({_KEY}(?:\s*;\s*@{_KEY})*)\]")
 _CITATION_KEY_SEPARATOR = re.compile(r"\s*;\s*@")
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
