@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,8 @@ _FORMATTER_MODULES = ("ama.py", "bibliography.py", "textsyntax.py", "refcache.py
 
 @functools.cache
 def _formatter_fingerprint() -> str:
-    """Hash of the source of every module that decides how a reference is formatted."""
-    digest = hashlib.sha256(str(FORMAT).encode())
+    """Hash of the source of every module that decides how a reference is formatted, and pybtex's version."""
+    digest = hashlib.sha256(f"{FORMAT} pybtex {version('pybtex')}".encode())
     package = Path(__file__).parent
     for name in _FORMATTER_MODULES:
         digest.update((package / name).read_bytes())
