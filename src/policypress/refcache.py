@@ -2,8 +2,8 @@
 
 Parsing and formatting five thousand entries takes seconds; most builds change no
 reference at all. The cache is keyed by the SHA-256 of the bibliography's exact text
-together with the code that formats it (the AMA style, the bibliography reader and the
-text escaping), so it cannot go stale: any edit to either is a different key. Only a
+together with what formats it (the AMA style, the bibliography reader, the text escaping
+and the pybtex release), so it cannot go stale: any edit to either is a different key. Only a
 bibliography that formatted without a single problem is stored.
 """
 
