@@ -2,6 +2,8 @@
 # Every target creates .venv itself from the pinned requirements.lock.
 
 PYTHON ?= python3
+# Material prints an end-of-life banner on every run (README, "Performance" and design notes cover it).
+export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
