@@ -2,7 +2,7 @@
 # Every target creates .venv itself from the pinned requirements.lock.
 
 PYTHON ?= python3
-# Material prints an end-of-life banner on every run (README, "Performance" and design notes cover it).
+# Material prints its end-of-life notice (May 2027) on every run; only plugin.py and `build` depend on MkDocs.
 export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin
