@@ -28,6 +28,7 @@ from policypress.errors import SourceError
 from policypress.exports import codes_export, export_files
 from policypress.pdfbuild import pdf_url
 from policypress.project import LoadCache, Project, ProjectLayout, load_project
+from policypress.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.render import DateFormats, PageRenderer
 
 
@@ -69,6 +70,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._live_dirty = False
         self._checked: tuple[Project, PageRenderer] | None = None
         self._written: dict[Path, str] = {}
+        self._held: dict[str, dict[str, str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -179,6 +181,18 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             path.write_text(content, encoding="utf-8")
             self._written[path] = content
         return File.generated(config, src_uri, abs_src_path=str(path), inclusion=inclusion)
+
+    def on_page_markdown(self, markdown: str, /, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Hand MkDocs only the headings of a generated page; its HTML blocks skip Markdown (see rawblocks)."""
+        if page.file.generated_by != "policypress":
+            return markdown
+        converted, held = hold_raw_blocks(markdown)
+        self._held[page.file.src_uri] = held
+        return converted
+
+    def on_page_content(self, html: str, /, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Put the HTML blocks of a generated page back, exactly as the templates rendered them."""
+        return restore_raw_blocks(html, self._held.pop(page.file.src_uri, {}))
 
     def on_post_page(self, output: str, /, *, page: Any, config: MkDocsConfig) -> str:
         """Every page carries a Content-Security-Policy allowing only its own scripts."""
