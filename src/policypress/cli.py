@@ -23,10 +23,11 @@ from typing import Any
 import yaml
 
 from policypress.checks import check_site
-from policypress.errors import SourceError
+from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.plugin import PolicyPressConfig
 from policypress.project import Project, ProjectLayout
 from policypress.publish import BuildInterrupted, staging_folder, swap_in
-from policypress.render import DateFormats, PageRenderer
+from policypress.render import PageRenderer
 from policypress.schema import SCHEMA_FILE, policy_schema_text
 
 EXIT_OK = 0
@@ -51,25 +52,33 @@ class _MkDocsYamlLoader(yaml.SafeLoader):
 _MkDocsYamlLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
+def _options(config_file: Path) -> PolicyPressConfig:
+    """The policypress options of mkdocs.yml, validated (with their defaults) as the plugin sees them."""
+    options = PolicyPressConfig()
+    options.load_dict(_plugin_options(config_file))
+    failed, _warnings = options.validate()
+    if failed:
+        shown = display_path(config_file, Path.cwd())
+        raise SourceError(
+            [
+                Diagnostic(shown, 1, 1, "config.invalid", f"plugins.policypress.{name}: {error}")
+                for name, error in failed
+            ]
+        )
+    return options
+
+
 def _layout(config_file: Path) -> ProjectLayout:
-    options = _plugin_options(config_file)
-    return ProjectLayout(
-        config_file.resolve().parent,
-        options.get("policy_dir", "policy"),
-        options.get("bibliography", "references.bib"),
-        use_cache=True,
-    )
+    """Where the sources of the project configured by ``config_file`` are."""
+    return _options(config_file).layout(config_file.resolve().parent)
 
 
 def _check(config_file: Path, *, trial_render: bool = True) -> tuple[Project, PageRenderer]:
     """Load, cross-check and (unless a build follows) trial-render everything the site is built from."""
-    options = _plugin_options(config_file)
-    defaults = DateFormats()
-    formats = DateFormats(
-        day=options.get("date_format", defaults.day), month=options.get("month_format", defaults.month)
-    )
-    template_dir = config_file.resolve().parent / options.get("templates", "templates")
-    return check_site(_layout(config_file), template_dir, formats, trial_render=trial_render)
+    options = _options(config_file)
+    root = config_file.resolve().parent
+    layout, template_dir = options.layout(root), options.template_dir(root)
+    return check_site(layout, template_dir, options.formats(), trial_render=trial_render)
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -144,7 +153,7 @@ def command_build(args: argparse.Namespace) -> int:
         except (Abort, ConfigurationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
-        if _write_pdfs(config, staging / "pdf") != EXIT_OK:
+        if _write_pdfs(config, staging / "pdf", project, renderer) != EXIT_OK:
             return EXIT_USER_ERROR
         swap_in(staging, site_dir)
     print(f"site built: {site_dir}")
@@ -156,27 +165,26 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
-    project, _renderer = _check(config_file, trial_render=False)  # the PDFs render every page anyway
+    project, renderer = _check(config_file, trial_render=False)  # the PDFs render every page anyway
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
     config = load_config(str(config_file), strict=True)
     out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"
-    return _write_pdfs(config, out_dir, project, use_cache=not args.no_cache)
+    return _write_pdfs(config, out_dir, project, renderer, use_cache=not args.no_cache)
 
 
-def _write_pdfs(config: Any, out_dir: Path, project: Project | None = None, *, use_cache: bool = True) -> int:
-    """Render the PDFs from the same model (the site's, unless given), renderer and Markdown settings."""
+def _write_pdfs(config: Any, out_dir: Path, project: Project, renderer: PageRenderer, *, use_cache: bool = True) -> int:
+    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
     from policypress.pdf import PdfError
     from policypress.pdfbuild import build_policy_pdfs
 
     options = config.plugins["policypress"].config
     root = Path(config.config_file_path).resolve().parent
-    formats = DateFormats(day=options.date_format, month=options.month_format)
     try:
         report = build_policy_pdfs(
-            project or config.plugins["policypress"].project,
-            ProjectLayout(root, options.policy_dir, options.bibliography),
-            PageRenderer(root / options.templates, formats),
-            root / options.templates,
+            project,
+            options.layout(root),
+            renderer,
+            options.template_dir(root),
             out_dir,
             markdown_extensions=config.markdown_extensions,
             extension_configs=config.mdx_configs,

@@ -46,15 +46,25 @@ class _DirtyPreviewNotice(logging.Filter):
 class PolicyPressConfig(base.Config):
     """Options under ``plugins: - policypress:`` in mkdocs.yml; paths are relative to mkdocs.yml."""
 
-    policy_dir = c.Type(str, default="policy")
-    bibliography = c.Type(str, default="references.bib")
+    policy_dir = c.Type(str, default=ProjectLayout.policy_dir)
+    bibliography = c.Type(str, default=ProjectLayout.bibliography)
     templates = c.Type(str, default="templates")
-    date_format = c.Type(str, default="%m/%d/%y")
+    date_format = c.Type(str, default=DateFormats.day)
     """Display format of full dates (effective date, last review); the seed shows 11/01/24."""
-    month_format = c.Type(str, default="%m/%y")
+    month_format = c.Type(str, default=DateFormats.month)
     """Display format of revision-log months; the seed shows 09/24."""
     pages_dir = c.Type(str, default="policies")
     """Folder of the site that holds one page per policy."""
+
+    def layout(self, root: Path) -> ProjectLayout:
+        """Where the sources are, for a project whose mkdocs.yml is in ``root``."""
+        return ProjectLayout(root, self.policy_dir, self.bibliography, use_cache=True)
+
+    def formats(self) -> DateFormats:
+        return DateFormats(day=self.date_format, month=self.month_format)
+
+    def template_dir(self, root: Path) -> Path:
+        return root / self.templates
 
 
 class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
@@ -104,13 +114,13 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load and validate every source; refuse to build anything if one is invalid."""
         root = Path(config.config_file_path).resolve().parent
-        self.layout = ProjectLayout(root, self.config.policy_dir, self.config.bibliography, use_cache=True)
-        formats = DateFormats(day=self.config.date_format, month=self.config.month_format)
+        self.layout = self.config.layout(root)
+        formats = self.config.formats()
         if self.renderer is None or (self.renderer.template_dir, self.renderer.formats) != (
-            root / self.config.templates,
+            self.config.template_dir(root),
             formats,
         ):
-            self.renderer = PageRenderer(root / self.config.templates, formats)
+            self.renderer = PageRenderer(self.config.template_dir(root), formats)
         if self._live_dirty:
             self._preview_dir = self.layout.cache_path / "preview"
         if self._checked is not None:
@@ -138,7 +148,11 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         policies = tuple(source.policy for source in project.policies)
         memo = self._load_cache.memo
         if files.get_file_from_path("index.md") is None:
-            index = memo("index.md", (*policies, templates), lambda: renderer.render_index(project))
+            index = memo(
+                "index.md",
+                (*policies, templates),
+                lambda: renderer.render_index(project, pages_dir=self.config.pages_dir),
+            )
             files.append(self._generated(config, "index.md", index))
         codes = memo(
             "codes.md",
@@ -220,7 +234,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild the preview when a policy, the bibliography or a template changes."""
         assert self.layout is not None
-        for path in [*self.layout.watched_paths(), self.layout.root / self.config.templates]:
+        for path in [*self.layout.watched_paths(), self.config.template_dir(self.layout.root)]:
             if path.exists():
                 server.watch(str(path))
         return server

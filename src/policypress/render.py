@@ -147,12 +147,13 @@ class PageRenderer:
                 **extra,
             )
 
-    def render_index(self, project: Project, **extra: Any) -> str:
+    def render_index(self, project: Project, pages_dir: str = "policies", **extra: Any) -> str:
         """The home page: every policy, and the latest changes from the revision logs."""
         with self._rendering("the index page"):
             return self.env.get_template(INDEX_TEMPLATE).render(
                 policies=sorted(project.policies, key=lambda s: s.policy.id),
                 changes=recent_changes(project, RECENT_CHANGES),
+                pages_dir=pages_dir,
                 **extra,
             )
 
