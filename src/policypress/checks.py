@@ -13,6 +13,11 @@ from pathlib import Path
 from policypress.errors import Diagnostic, SourceError
 from policypress.project import Project, ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
+from policypress.workcache import WorkCache
+
+PAGE_DAYS = 30
+"""Rendered pages unused for this long are removed (a page is kept in several variants: with and
+without its PDF link)."""
 
 
 def check_site(
@@ -22,7 +27,7 @@ def check_site(
 
     ``trial_render=False`` skips rendering the pages, for a caller that renders them next anyway.
     """
-    renderer = PageRenderer(template_dir, formats)
+    renderer = PageRenderer(template_dir, formats, page_store(layout))
     template_errors = renderer.check_templates()
     try:
         project = load_project(layout)
@@ -43,4 +48,11 @@ def check_site(
             diagnostics.extend(d for d in exc.diagnostics if d not in diagnostics)
     if diagnostics:
         raise SourceError(diagnostics)
+    if renderer.store is not None:
+        renderer.store.prune()
     return project, renderer
+
+
+def page_store(layout: ProjectLayout) -> WorkCache | None:
+    """Where rendered policy pages are kept between runs (``None``: the layout keeps no cache)."""
+    return WorkCache(layout.cache_path / "pages", keep_days=PAGE_DAYS) if layout.use_cache else None

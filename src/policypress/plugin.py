@@ -23,6 +23,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from policypress.changes import FEED_FILE, atom_feed
+from policypress.checks import page_store
 from policypress.csp import add_content_security_policy
 from policypress.errors import SourceError
 from policypress.exports import codes_export, export_files
@@ -120,7 +121,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             self.config.template_dir(root),
             formats,
         ):
-            self.renderer = PageRenderer(self.config.template_dir(root), formats)
+            self.renderer = PageRenderer(self.config.template_dir(root), formats, page_store(self.layout))
         if self._live_dirty:
             self._preview_dir = self.layout.cache_path / "preview"
         if self._checked is not None:

@@ -9,9 +9,9 @@ sees a half-valid policy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -23,7 +23,8 @@ from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Poli
 from policypress.rules import check_policy_rules
 from policypress.textsyntax import iter_citations, parse_inline
 from policypress.validate import field_name, validate_document
-from policypress.yamlsource import Path_, YamlDocument, load_yaml
+from policypress.workcache import WorkCache, content_key
+from policypress.yamlsource import Path_, StoredPositions, YamlDocument, load_yaml
 
 T = TypeVar("T")
 
@@ -76,6 +77,8 @@ class PolicySource:
     """Path shown to users and used for "edit this page", relative to the project root."""
     stem: str
     """File name without ``.yaml``: the page and PDF name."""
+    key: str = ""
+    """Content key of the file (``workcache.content_key``): equal keys, equal policies."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ class LoadCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[Path, ...], tuple[tuple[tuple[int, int], ...], Any]] = {}
         self._memo: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing has been loaded through this cache yet."""
+        return not self._entries
 
     def memo(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """``compute()``'s result, reused while ``inputs`` are the same objects (or equal values).
@@ -151,19 +159,35 @@ def _signature(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-_FileResult = tuple[YamlDocument | None, Policy | None, list[Diagnostic]]
+class Locator(Protocol):
+    """Where a value of a source file is: a parsed ``YamlDocument`` or the positions a cache kept."""
+
+    def position(self, path: Path_) -> tuple[int, int]: ...
 
 
-def _read_policy(path: Path, display: str) -> _FileResult:
-    """One policy file read and validated on its own (nothing that depends on other files)."""
+_FileResult = tuple[Locator | None, Policy | None, list[Diagnostic], str]
+"""Where values are, the policy if valid, the file's own diagnostics, and the file's content key."""
+
+
+def _read_policy(path: Path, display: str, store: WorkCache) -> _FileResult:
+    """One policy file read and validated on its own (nothing that depends on other files).
+
+    A valid policy is kept in ``store`` under the hash of its bytes, so an unchanged file is
+    not parsed again: its model, diagnostics and value positions come from the store.
+    """
+    raw = path.read_bytes()
+    key = content_key("policy", display, raw)
+    stored = _stored_policy(store.get(key), display)
+    if stored is not None:
+        return (*stored, key)
     diagnostics: list[Diagnostic] = []
-    document = _collect(diagnostics, lambda: load_yaml(path, display))
+    document = _collect(diagnostics, lambda: load_yaml(path, display, raw))
     if document is None:
-        return None, None, diagnostics
+        return None, None, diagnostics, key
     policy, problems = validate_document(document, Policy)
     diagnostics.extend(problems)
     if policy is None:
-        return document, None, diagnostics
+        return document, None, diagnostics, key
     if path.stem != expected_stem(policy.id):
         line, col = document.position(("id",))
         diagnostics.append(
@@ -178,7 +202,46 @@ def _read_policy(path: Path, display: str) -> _FileResult:
     for finding in check_policy_rules(policy):
         line, col = document.position(finding.path)
         diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
-    return document, policy, diagnostics
+    store.put(
+        key,
+        {
+            "policy": policy.model_dump_json(),
+            "diagnostics": [astuple(d) for d in diagnostics],
+            "positions": document.stored_positions(),
+        },
+    )
+    return document, policy, diagnostics, key
+
+
+def _stored_policy(entry: Any, display: str) -> tuple[Locator, Policy, list[Diagnostic]] | None:
+    """A policy as ``_read_policy`` stored it, or ``None`` if there is none or it is damaged."""
+    if entry is None:
+        return None
+    try:
+        policy = Policy.model_validate_json(entry["policy"])
+        diagnostics = [Diagnostic(*fields) for fields in entry["diagnostics"]]
+        positions = StoredPositions(entry["positions"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if any(d.file != display for d in diagnostics):
+        return None
+    return positions, policy, diagnostics
+
+
+def _policy_citations(
+    policy: Policy, bibliography: Bibliography, display: str, where: Locator, keys: tuple[str, str], store: WorkCache
+) -> list[Diagnostic]:
+    """``check_citations`` of one policy, kept in ``store`` by the file's key and the bibliography's key set."""
+    key = content_key("citations", *keys)
+    entry = store.get(key)
+    if isinstance(entry, list):
+        try:
+            return [Diagnostic(*fields) for fields in entry]
+        except TypeError:
+            pass
+    found = check_citations(policy, bibliography, display, where.position)
+    store.put(key, [astuple(d) for d in found])
+    return found
 
 
 def _read_bibliography(layout: ProjectLayout) -> tuple[Bibliography | None, list[Diagnostic]]:
@@ -201,7 +264,10 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     With a ``cache`` (kept by the live preview), files unchanged since the last load
     are not read again; the cross-file checks always run.
     """
+    fresh = cache is None or cache.empty
     cache = cache or LoadCache()
+    sources = WorkCache(layout.cache_path / "sources" if layout.use_cache else None)
+    citations = WorkCache(layout.cache_path / "citations" if layout.use_cache else None)
     diagnostics: list[Diagnostic] = []
     outside = [
         path
@@ -227,9 +293,12 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     diagnostics.extend(problems)
     policies: list[PolicySource] = []
     seen_ids: dict[str, str] = {}
+    bibliography_keys = content_key("bibliography keys", "\n".join(bibliography.keys)) if bibliography else ""
     for path in layout.policy_files():
         display = display_path(path, layout.root)
-        document, policy, problems = cache.get(path, lambda path=path, display=display: _read_policy(path, display))
+        document, policy, problems, source_key = cache.get(
+            path, lambda path=path, display=display: _read_policy(path, display, sources)
+        )
         diagnostics.extend(problems)
         if document is None or policy is None:
             continue
@@ -250,12 +319,12 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
                 cache.memo(
                     f"citations:{display}",
                     (policy, bibliography),
-                    lambda policy=policy, display=display, document=document: check_citations(
-                        policy, bibliography, display, document.position
+                    lambda policy=policy, display=display, document=document, source_key=source_key: _policy_citations(
+                        policy, bibliography, display, document, (source_key, bibliography_keys), citations
                     ),
                 )
             )
-        policies.append(PolicySource(policy, display, path.stem))
+        policies.append(PolicySource(policy, display, path.stem, source_key))
     if not layout.policy_files():
         diagnostics.append(
             Diagnostic(
@@ -270,6 +339,9 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     if errors or bibliography is None or boilerplate is None:
         raise SourceError(errors)
     notes = tuple(sorted(d for d in diagnostics if d.severity != "error"))
+    if fresh:  # every file went through the stores: what they hold beyond that is of no use
+        sources.prune()
+        citations.prune()
     return Project(tuple(policies), bibliography, boilerplate, notes)
 
 

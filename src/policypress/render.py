@@ -10,6 +10,8 @@ misspelt variable into an error instead of an empty string.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import CODE_SYSTEM_COLUMN, Policy
 from policypress.project import PolicySource, Project
 from policypress.textsyntax import escape_text, parse_inline, plain_text, render_html
+from policypress.workcache import WorkCache, content_key
 
 POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
@@ -102,14 +105,22 @@ def _template_diagnostic(exc: jinja2.TemplateError, template_dir: Path, renderin
 
 
 class PageRenderer:
-    """Renders policy pages and the index page of a project from its templates."""
+    """Renders policy pages and the index page of a project from its templates.
 
-    def __init__(self, template_dir: Path, formats: DateFormats | None = None) -> None:
+    With a ``store``, each policy page is also kept on disk under the hash of everything
+    it is rendered from (the policy file, its formatted references, the boilerplate, the
+    templates, the date formats, the extra values and the code): an unchanged page is
+    read back instead of rendered.
+    """
+
+    def __init__(self, template_dir: Path, formats: DateFormats | None = None, store: WorkCache | None = None) -> None:
         self.template_dir = template_dir
         self.formats = formats or DateFormats()
+        self.store = store
         self.env = make_environment(template_dir, self.formats)
         self.env.filters["prose"] = _prose
         self.env.filters["cited_at"] = _cited_at
+        self._shared_inputs: tuple[Project, str] | None = None
 
     def check_templates(self) -> list[Diagnostic]:
         """Compile every template, reporting each syntax error with its file and line."""
@@ -133,9 +144,42 @@ class PageRenderer:
             raise SourceError([_template_diagnostic(exc, self.template_dir, what)]) from None
 
     def render_policy(self, project: Project, source: PolicySource, **extra: Any) -> str:
-        """The Markdown page of one policy."""
+        """The Markdown page of one policy (from the store when nothing it is made of has changed)."""
         policy: Policy = source.policy
         references: tuple[NumberedReference, ...] = number_references(policy, project.bibliography)
+        if self.store is None or not source.key:
+            return self._render_policy(project, source, references, extra)
+        key = content_key(
+            "page",
+            source.key,
+            source.file,
+            source.stem,
+            self._inputs_shared_by_pages(project),
+            json.dumps([[r.number, r.key, r.html, r.text] for r in references]),
+            json.dumps(extra, sort_keys=True, default=repr),
+        )
+        stored = self.store.get(key)
+        if isinstance(stored, str):
+            return stored
+        page = self._render_policy(project, source, references, extra)
+        self.store.put(key, page)
+        return page
+
+    def _inputs_shared_by_pages(self, project: Project) -> str:
+        """Hash of what every page of ``project`` depends on: templates, date formats, boilerplate."""
+        if self._shared_inputs is None or self._shared_inputs[0] is not project:
+            digest = hashlib.sha256(repr(self.formats).encode())
+            digest.update(project.boilerplate.model_dump_json().encode())
+            for path in sorted(p for p in self.template_dir.rglob("*") if p.is_file()):
+                digest.update(f"\0{path.relative_to(self.template_dir).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+            self._shared_inputs = (project, digest.hexdigest())
+        return self._shared_inputs[1]
+
+    def _render_policy(
+        self, project: Project, source: PolicySource, references: tuple[NumberedReference, ...], extra: dict[str, Any]
+    ) -> str:
+        policy = source.policy
         with self._rendering(source.file):
             return self.env.get_template(POLICY_TEMPLATE).render(
                 policy=policy,

@@ -11,6 +11,7 @@ documents in one file, non-UTF-8 bytes and oversize files.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,34 @@ class YamlDocument:
         """Line and column of the key naming ``path`` (falls back to the value's position)."""
         return self.key_positions.get(tuple(path)) or self.position(path)
 
+    def stored_positions(self) -> str:
+        """The value positions as compact JSON, for ``StoredPositions`` (a cache keeps them instead of the file)."""
+        return json.dumps([[list(path), *where] for path, where in self.positions.items()], separators=(",", ":"))
 
-def load_yaml(path: Path, display: str) -> YamlDocument:
-    """Read and parse one YAML file; raise ``SourceError`` naming ``display`` on any problem."""
-    raw = path.read_bytes()
+
+class StoredPositions:
+    """The value positions of a document read earlier (``YamlDocument.stored_positions``), decoded when first asked."""
+
+    def __init__(self, stored: str) -> None:
+        self._stored = stored
+        self._positions: dict[Path_, tuple[int, int]] | None = None
+
+    def position(self, path: Path_) -> tuple[int, int]:
+        """Line and column of the value at ``path``, or of its nearest ancestor that exists."""
+        if self._positions is None:
+            self._positions = {tuple(path): (line, col) for path, line, col in json.loads(self._stored)}
+        for end in range(len(path), -1, -1):
+            found = self._positions.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return (1, 1)
+
+
+def load_yaml(path: Path, display: str, raw: bytes | None = None) -> YamlDocument:
+    """Read and parse one YAML file (or its ``raw`` bytes, already read); raise ``SourceError`` naming
+    ``display`` on any problem."""
+    if raw is None:
+        raw = path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
         raise SourceError(
             [
