@@ -7,6 +7,7 @@ import datetime as dt
 import http.server
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,21 +16,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from conftest import ROOT, copy_project
+from policypress.checks import check_site
 from policypress.cli import main
-from policypress.pdf import (
-    ASSET_BASE_URL,
-    AssetFetcher,
-    Attachment,
-    PdfError,
-    PdfJob,
-    engine_fingerprint,
-    render_pdf,
-)
+from policypress.pdf import ASSET_BASE_URL, AssetFetcher, engine_fingerprint, render_pdf
 from policypress.pdfbuild import ProgressBar, pdf_url, source_provenance
 from policypress.pdfcache import PdfCache
+from policypress.pdfjob import Attachment, PdfError, PdfJob, PrintRenderer, Provenance
 from policypress.project import ProjectLayout
+from policypress.render import DateFormats
 
 TEMPLATES = ROOT / "templates"
 EPOCH = "1730419200"  # 2024-11-01T00:00:00Z
@@ -291,3 +288,37 @@ def test_cache_prunes_only_old_entries(tmp_path: Path) -> None:
     assert (cache.hits, cache.misses) == (1, 1)
     with pytest.raises(ValueError):
         cache.get("../../etc/passwd")
+
+
+def test_a_pdf_does_not_depend_on_what_the_process_rendered_before(tmp_path: Path) -> None:
+    """Workers share fonts and collect garbage once per PDF: neither may leak from one PDF into the next."""
+    root = copy_project(tmp_path / "project")
+    add_policy(root, 167)
+    policy = root / "policy" / "wa-cp-mp-167.yaml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("Sacroiliac", "Ünïcode “Sacroiliac”"), encoding="utf-8"
+    )
+    project, renderer = check_site(ProjectLayout(root), root / "templates", DateFormats(), trial_render=False)
+    printer = PrintRenderer(renderer, root / "templates")
+    provenance = Provenance("abc", dt.datetime(2024, 11, 1, tzinfo=dt.UTC))
+    seed, other = (printer.job(project, source, ProjectLayout(root), provenance) for source in project.policies)
+    alone = render_pdf(seed)
+    render_pdf(other)
+    assert render_pdf(seed) == alone
+
+
+def test_the_running_header_takes_any_title_as_text(tmp_path: Path) -> None:
+    """The header's text is written into a <style> element: quotes, backslashes and tags stay text."""
+    root = copy_project(tmp_path / "project")
+    policy = root / "policy" / "wa-cp-mp-166.yaml"
+    hostile = 'Evil "quoted" \\ title </style><style>body{display:none}</style> end'
+    text, count = re.subn(r"(?m)^title: .*$", f"title: '{hostile}'", policy.read_text(encoding="utf-8"), count=1)
+    assert count == 1
+    policy.write_text(text, encoding="utf-8")
+    assert run(root, "pdf") == 0
+    pages = [
+        " ".join(page.extract_text().split()) for page in PdfReader(root / "site" / "pdf" / "wa-cp-mp-166.pdf").pages
+    ]
+    assert len(pages) >= 4
+    assert all(hostile in page for page in pages)
+    assert "Description" in pages[0]  # the body is still there

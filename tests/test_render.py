@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from policypress.anchors import criterion_label, roman, slugify
 from policypress.project import Project, ProjectLayout, load_project
-from policypress.render import PageRenderer
+from policypress.render import PageRenderer, css_string
 
 GOLDEN = ROOT / "tests" / "golden"
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -89,3 +89,10 @@ def test_slugify_uses_the_visible_text() -> None:
         "cpt-code-that-does-not-support-coverage-criteria"
     )
     assert slugify("***") == "section"
+
+
+def test_css_string_escapes_what_could_end_the_string_or_the_style_element() -> None:
+    assert css_string("CLINICAL POLICY\nTitle") == '"CLINICAL POLICY\\A Title"'
+    assert css_string('a "b" \\ c') == '"a \\22 b\\22  \\5C  c"'
+    assert css_string("</style>&") == '"\\3C /style\\3E \\26 "'
+    assert css_string("Ünïcode “x”") == '"Ünïcode “x”"'

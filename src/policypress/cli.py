@@ -24,6 +24,7 @@ import yaml
 
 from policypress.checks import check_site
 from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.pdfbuild import RenderPool
 from policypress.plugin import PolicyPressConfig
 from policypress.project import Project, ProjectLayout
 from policypress.publish import BuildInterrupted, staging_folder, swap_in
@@ -139,13 +140,14 @@ def command_build(args: argparse.Namespace) -> int:
 
     config_file: Path = args.config_file.resolve()
     root = config_file.parent
+    pool = RenderPool().start()  # loads WeasyPrint on another core while this one builds
     # refuse early, with compiler-style messages; the plugin reuses what was loaded (pages are
     # rendered once, by the build itself, which reports a template error the same way)
     project, renderer = _check(config_file, trial_render=False)
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root, project)
     _log_mkdocs_warnings()
     site_dir = (root / args.site_dir).resolve()
-    with staging_folder(site_dir) as staging:
+    with pool, staging_folder(site_dir) as staging:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         config.plugins["policypress"].use_checked(project, renderer)
         try:
@@ -153,7 +155,7 @@ def command_build(args: argparse.Namespace) -> int:
         except (Abort, ConfigurationError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
-        if _write_pdfs(config, staging / "pdf", project, renderer) != EXIT_OK:
+        if _write_pdfs(config, staging / "pdf", project, renderer, pool) != EXIT_OK:
             return EXIT_USER_ERROR
         swap_in(staging, site_dir)
     print(f"site built: {site_dir}")
@@ -165,17 +167,20 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
-    project, renderer = _check(config_file, trial_render=False)  # the PDFs render every page anyway
-    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
-    config = load_config(str(config_file), strict=True)
-    out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"
-    return _write_pdfs(config, out_dir, project, renderer, use_cache=not args.no_cache)
+    with RenderPool().start() as pool:  # loads WeasyPrint on another core while this one loads the sources
+        project, renderer = _check(config_file, trial_render=False)  # the PDFs render every page anyway
+        os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
+        config = load_config(str(config_file), strict=True)
+        out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"
+        return _write_pdfs(config, out_dir, project, renderer, pool, use_cache=not args.no_cache)
 
 
-def _write_pdfs(config: Any, out_dir: Path, project: Project, renderer: PageRenderer, *, use_cache: bool = True) -> int:
+def _write_pdfs(
+    config: Any, out_dir: Path, project: Project, renderer: PageRenderer, pool: RenderPool, *, use_cache: bool = True
+) -> int:
     """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
-    from policypress.pdf import PdfError
     from policypress.pdfbuild import build_policy_pdfs
+    from policypress.pdfjob import PdfError
 
     options = config.plugins["policypress"].config
     root = Path(config.config_file_path).resolve().parent
@@ -189,6 +194,7 @@ def _write_pdfs(config: Any, out_dir: Path, project: Project, renderer: PageRend
             markdown_extensions=config.markdown_extensions,
             extension_configs=config.mdx_configs,
             use_cache=use_cache,
+            pool=pool,
         )
     except PdfError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,13 +3,16 @@
 Each policy's job (its page, the print document around it, its sources) is made here, in
 one process, from the same model and page renderer as the website, so the citation
 numbering is the site's. Only PDFs whose cache key is new are rendered, by long-lived
-worker processes (one per core, each loading WeasyPrint and the fonts once; a single PDF
-is rendered in this process). A progress bar is drawn on stderr when it is a terminal.
-Any failure raises before the caller publishes anything.
+worker processes (``RenderPool``: one per core, each loading WeasyPrint and the fonts
+once). This process never loads WeasyPrint: a worker reports the engine fingerprint, and
+the command line starts that worker before loading the sources, so WeasyPrint loads on
+another core meanwhile. A progress bar is drawn on stderr when it is a terminal. Any
+failure raises before the caller publishes anything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -24,8 +27,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from policypress.pdfcache import CACHE_DIR, PdfCache, write_atomically
 
-if TYPE_CHECKING:  # policypress.pdf loads WeasyPrint: imported where PDFs are made, not by the plugin
-    from policypress.pdf import PdfJob, Provenance
+if TYPE_CHECKING:
+    from policypress.pdfjob import PdfJob, Provenance
     from policypress.project import Project, ProjectLayout
     from policypress.render import PageRenderer
 
@@ -63,7 +66,7 @@ def source_provenance(layout: ProjectLayout, watched: Sequence[str] = ()) -> Pro
     The date is ``SOURCE_DATE_EPOCH`` when set, else the commit time; without git both are
     unknown and each PDF is dated by its policy's effective date.
     """
-    from policypress.pdf import Provenance
+    from policypress.pdfjob import Provenance
 
     root = layout.root
     commit = _git(root, "rev-parse", "HEAD")
@@ -96,18 +99,21 @@ def build_policy_pdfs(
     provenance: Provenance | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
-    workers: int | None = None,
+    pool: RenderPool | None = None,
     progress: TextIO | None = None,
 ) -> PdfReport:
     """Write ``out_dir/<stem>.pdf`` for every policy of ``project``; remove PDFs of policies that are gone."""
-    from policypress.pdf import PrintRenderer
+    from policypress.pdfjob import PrintRenderer
 
     started = time.perf_counter()
     printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
     provenance = provenance or source_provenance(layout, [os.path.relpath(template_dir, layout.root)])
     jobs = [printer.job(project, source, layout, provenance) for source in project.policies]
     cache = PdfCache((cache_dir or layout.root / CACHE_DIR) if use_cache else None)
-    report = write_pdfs(jobs, out_dir, cache, workers=workers, progress=progress)
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(RenderPool())
+        report = write_pdfs(jobs, out_dir, cache, pool, progress=progress)
     cache.prune()
     return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)
 
@@ -116,16 +122,14 @@ def write_pdfs(
     jobs: Sequence[PdfJob],
     out_dir: Path,
     cache: PdfCache,
+    pool: RenderPool,
     *,
-    workers: int | None = None,
     progress: TextIO | None = None,
 ) -> PdfReport:
     """Write each job's PDF to ``out_dir``, from the cache when it has it, else rendered (and cached)."""
-    from policypress import pdf
-
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    engine = pdf.engine_fingerprint()
+    engine = pool.engine()
     keys = {job.stem: job.cache_key(engine) for job in jobs}
     bar = ProgressBar(len(jobs), progress if progress is not None else sys.stderr)
     reused: list[str] = []
@@ -139,7 +143,7 @@ def write_pdfs(
             reused.append(job.stem)
             bar.advance()
     rendered: list[str] = []
-    for job, data in render_jobs(missing, workers):
+    for job, data in pool.render(missing):
         cache.put(keys[job.stem], data)
         write_atomically(out_dir / f"{job.stem}.pdf", data)
         rendered.append(job.stem)
@@ -154,45 +158,89 @@ def write_pdfs(
     return PdfReport(out_dir, tuple(rendered), tuple(reused), tuple(removed), time.perf_counter() - started)
 
 
-def render_jobs(jobs: Sequence[PdfJob], workers: int | None = None) -> Iterator[tuple[PdfJob, bytes]]:
-    """Render ``jobs``, yielding each as it completes; one worker process per core, here if only one job."""
-    from policypress import pdf
+class RenderPool:
+    """Worker processes that render PDFs: one per core, each loading WeasyPrint and the fonts once.
 
-    if not jobs:
-        return
-    count = min(len(jobs), workers or _cores())
-    if count <= 1:
-        for job in jobs:
-            yield job, pdf.render_pdf(job)
-        return
-    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads or locks
-    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=pdf.warm_up) as executor:
+    Workers start when first needed; ``start()`` starts the first one ahead of need (the
+    ``pdf`` and ``build`` commands call it before loading the sources). Use as a context
+    manager: leaving it stops the workers.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.size = max(1, workers or _cores())
+        self._executor: ProcessPoolExecutor | None = None
+        self._engine: Future[str] | None = None
+
+    def __enter__(self) -> RenderPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> RenderPool:
+        """Start one worker now; it loads WeasyPrint and works out the engine fingerprint."""
+        if self._engine is None:
+            self._engine = self._workers().submit(_engine_fingerprint)
+        return self
+
+    def engine(self) -> str:
+        """The fingerprint of the rendering engine (``policypress.pdf.engine_fingerprint``), as a worker sees it."""
+        return self.start()._engine.result()  # type: ignore[union-attr]
+
+    def render(self, jobs: Sequence[PdfJob]) -> Iterator[tuple[PdfJob, bytes]]:
+        """Render ``jobs``, yielding each as it completes (a few queued per worker, not all at once:
+        each job holds its page and attachments)."""
+        if not jobs:
+            return
+        executor = self._workers()
         pending: dict[Future[bytes], PdfJob] = {}
         queue = iter(jobs)
+        room = 2 * min(self.size, len(jobs))
         try:
-            _submit(executor, queue, pending, 2 * count)
-            while pending:
+            while True:
+                while len(pending) < room and (job := next(queue, None)) is not None:
+                    pending[executor.submit(_render_pdf, job)] = job
+                if not pending:
+                    return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = pending.pop(future)
                     yield job, future.result()
-                _submit(executor, queue, pending, 2 * count - len(pending))
         finally:
             for future in pending:
                 future.cancel()
 
+    def close(self) -> None:
+        """Stop the workers (jobs not yet started are dropped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+            self._engine = None
 
-def _submit(
-    executor: ProcessPoolExecutor, queue: Iterator[PdfJob], pending: dict[Future[bytes], PdfJob], room: int
-) -> None:
-    """Keep a few jobs queued per worker (not all: each job holds its HTML and attachments)."""
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads or locks
+            self._executor = ProcessPoolExecutor(max_workers=self.size, mp_context=context, initializer=_start_worker)
+        return self._executor
+
+
+def _start_worker() -> None:
+    """A worker's start: WeasyPrint, Pango and the fonts loaded once, before the first job."""
     from policypress import pdf
 
-    for _ in range(max(room, 0)):
-        job = next(queue, None)
-        if job is None:
-            return
-        pending[executor.submit(pdf.render_pdf, job)] = job
+    pdf.warm_up()
+
+
+def _engine_fingerprint() -> str:
+    from policypress import pdf
+
+    return pdf.engine_fingerprint()
+
+
+def _render_pdf(job: PdfJob) -> bytes:
+    from policypress import pdf
+
+    return pdf.render_pdf(job)
 
 
 def _cores() -> int:

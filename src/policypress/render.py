@@ -72,8 +72,22 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         slug=slugify,
         code_column=lambda system: CODE_SYSTEM_COLUMN[system],
         plain=plain_text,
+        css_string=css_string,
     )
     return env
+
+
+def css_string(value: Any) -> Markup:
+    """``value`` as a quoted CSS string (for ``content:`` in a ``<style>`` element): quotes, backslashes,
+    line breaks, control characters and ``<`` (which could end the element) escaped."""
+    escaped = "".join(
+        f"\\{ord(char):X} " if char in _CSS_UNSAFE or ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in str(value)
+    )
+    return Markup(f'"{escaped}"')
+
+
+_CSS_UNSAFE = frozenset('"\\<>&')
 
 
 @jinja2.pass_context
