@@ -6,7 +6,7 @@ In one run, on one library made by ``scripts/generate_library.py``:
 
 - naive    plain mkdocs-material build (default navigation, search, no policypress plugin) of the
            same pages, pre-rendered to Markdown with policypress's ``PageRenderer`` (untimed)
-- check    ``policypress check``
+- check    ``policypress check`` with an empty ``.cache`` (``check_s``), and again after editing one policy
 - pdf_all  ``policypress pdf`` with an empty PDF cache (every PDF), if a ``pdf`` subcommand exists
 - pdf_one  ``policypress pdf`` after editing one policy
 - site     ``policypress build`` (run after the PDF steps, so its PDFs come from the PDF cache)
@@ -247,10 +247,13 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
     naive_mb = tree_megabytes(naive / "site")
     rows.append(Row("naive mkdocs build", naive_run.seconds, naive_run.max_rss_mb, f"site {naive_mb:.1f} MB"))
 
-    # (c) check
+    # (c) check: first run (nothing in .cache), then after editing one policy (as an author runs it)
     log = logs / "check.log"
     check_run = require_ok(run_timed(policypress(project, "check"), project, log), "policypress check", log)
-    rows.append(Row("policypress check", check_run.seconds, check_run.max_rss_mb))
+    rows.append(Row("policypress check (cold)", check_run.seconds, check_run.max_rss_mb, "empty .cache"))
+    set_title(victim, f"Zzbench Edited For Check {victim.stem}")
+    edited = require_ok(run_timed(policypress(project, "check"), project, log), "policypress check", log)
+    rows.append(Row("policypress check, one edited", edited.seconds, edited.max_rss_mb, victim.name))
 
     # (d), (e) PDFs, only when the command exists
     pdf_exists = has_pdf_command()

@@ -1,8 +1,9 @@
-"""Work kept on disk between runs (``.cache/sources``, ``citations``, ``pages``): reused only while nothing changed."""
+"""Work kept between runs in ``.cache/work.sqlite`` (sources, citations, pages): reused only while nothing changed."""
 
 from __future__ import annotations
 
-import json
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from policypress.checks import check_site
 from policypress.errors import SourceError
 from policypress.project import ProjectLayout, load_project
 from policypress.render import DateFormats, PageRenderer
-from policypress.workcache import WorkCache, content_key
+from policypress.workcache import DATABASE, WorkCache, content_key
 
 SEED = "policy/wa-cp-mp-166.yaml"
 
@@ -26,8 +27,14 @@ def _check(root: Path) -> tuple:
     return check_site(ProjectLayout(root, use_cache=True), root / "templates", DateFormats())
 
 
-def _entries(root: Path, kind: str) -> list[Path]:
-    return sorted((root / ".cache" / kind).glob("*.json"))
+def _entries(root: Path, kind: str) -> list[str]:
+    with sqlite3.connect(root / ".cache" / DATABASE) as database:
+        return sorted(key for (key,) in database.execute("SELECT key FROM entries WHERE kind = ?", (kind,)))
+
+
+def _overwrite(root: Path, kind: str, value: str) -> None:
+    with sqlite3.connect(root / ".cache" / DATABASE) as database:
+        database.execute("UPDATE entries SET value = ? WHERE kind = ?", (value, kind))
 
 
 def test_a_cached_load_gives_the_same_project_as_parsing(project_dir: Path) -> None:
@@ -55,8 +62,8 @@ def test_an_edited_policy_is_read_again_and_its_old_entry_pruned(project_dir: Pa
 
 def test_a_damaged_entry_reads_as_a_miss(project_dir: Path) -> None:
     expected = load_project(ProjectLayout(project_dir, use_cache=True))
-    for entry in _entries(project_dir, "sources") + _entries(project_dir, "citations"):
-        entry.write_text('{"policy": "not json', encoding="utf-8")
+    _overwrite(project_dir, "sources", '{"policy": "not json')
+    _overwrite(project_dir, "citations", '[["only", "two"]]')
     again = load_project(ProjectLayout(project_dir, use_cache=True))
     assert [s.policy for s in again.policies] == [s.policy for s in expected.policies]
     assert again.notes == expected.notes
@@ -81,8 +88,7 @@ def test_pages_are_reused_until_a_reference_or_template_changes(project_dir: Pat
     source = project.policies[0]
     page = renderer.render_policy(project, source)
     assert len(_entries(project_dir, "pages")) == 1
-    stored = _entries(project_dir, "pages")[0]
-    stored.write_text(json.dumps("a page from the store"), encoding="utf-8")
+    _overwrite(project_dir, "pages", "a page from the store")
     assert renderer.render_policy(project, source) == "a page from the store"  # proves it is read back
 
     # a changed reference text is a different page
@@ -121,25 +127,67 @@ def test_without_a_store_nothing_is_written(project_dir: Path) -> None:
 def test_keys_change_with_any_part(tmp_path: Path) -> None:
     assert content_key("a", "b") != content_key("ab")  # parts are length-prefixed
     assert content_key("a", b"b") == content_key("a", "b")
-    store = WorkCache(tmp_path / "kind")
+    store = WorkCache(tmp_path, "kind")
     key = content_key("x")
     assert store.get(key) is None
     store.put(key, {"v": [1, "é"]})
-    assert WorkCache(tmp_path / "kind").get(key) == {"v": [1, "é"]}
+    assert WorkCache(tmp_path, "kind").get(key) == {"v": [1, "é"]}
+    assert WorkCache(tmp_path, "other kind").get(key) is None
     with pytest.raises(ValueError):
         store.get("../escape")
 
 
-def test_unused_entries_are_pruned_only_by_age_when_kept_by_days(tmp_path: Path) -> None:
-    import os
-    import time
+def test_a_damaged_database_is_started_again(tmp_path: Path) -> None:
+    (tmp_path / DATABASE).write_bytes(b"this is not a database" * 100)
+    store = WorkCache(tmp_path, "kind")
+    key = content_key("y")
+    store.put(key, "kept")
+    assert store.get(key) == "kept"
 
+
+def test_unused_entries_are_pruned_only_by_age_when_kept_by_days(tmp_path: Path) -> None:
     old, recent = content_key("old"), content_key("recent")
-    writer = WorkCache(tmp_path / "pages")
+    writer = WorkCache(tmp_path, "pages")
     writer.put(old, "o")
     writer.put(recent, "r")
-    ancient = time.time() - 40 * 86400
-    os.utime(tmp_path / "pages" / f"{old}.json", (ancient, ancient))
-    assert WorkCache(tmp_path / "pages", keep_days=30).prune() == 1
-    assert [p.stem for p in (tmp_path / "pages").glob("*.json")] == [recent]
-    assert WorkCache(tmp_path / "pages").prune() == 1  # without keep_days: whatever this run did not use
+    with sqlite3.connect(tmp_path / DATABASE) as database:
+        database.execute("UPDATE entries SET used = ? WHERE key = ?", (time.time() - 40 * 86400, old))
+    assert WorkCache(tmp_path, "pages", keep_days=30).prune() == 1
+    assert WorkCache(tmp_path, "pages").get(recent) == "r"
+    assert WorkCache(tmp_path, "pages").prune() == 1  # without keep_days: whatever this run did not use
+
+
+@pytest.fixture
+def bibliography_in_another_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any bibliography the reference cache lacks is parsed by a second process (as at five thousand entries)."""
+    monkeypatch.setattr("policypress.project.PARALLEL_BIBLIOGRAPHY_BYTES", 0)
+
+
+@pytest.mark.usefixtures("bibliography_in_another_process")
+def test_a_bibliography_parsed_in_another_process_gives_the_same_project(project_dir: Path) -> None:
+    here = load_project(ProjectLayout(project_dir))
+    there = load_project(ProjectLayout(project_dir, use_cache=True))
+    assert not there.bibliography.parsed  # it came back formatted, as plain data
+    assert there.bibliography.keys == here.bibliography.keys
+    assert [there.bibliography.format(k) for k in there.bibliography] == [
+        here.bibliography.format(k) for k in here.bibliography
+    ]
+    assert there.bibliography.source(here.bibliography.keys[0]) == here.bibliography.source(here.bibliography.keys[0])
+    assert there.notes == here.notes
+    assert list((project_dir / ".cache" / "references").glob("*.json"))  # and is kept for the next run
+    renderer = PageRenderer(project_dir / "templates")
+    assert renderer.render_policy(there, there.policies[0]) == renderer.render_policy(here, here.policies[0])
+
+
+@pytest.mark.usefixtures("bibliography_in_another_process")
+def test_bibliography_errors_found_in_another_process_are_reported_the_same(project_dir: Path) -> None:
+    bib = project_dir / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    broken = text.replace("title", "title = {Twice},\n  title", 1).replace("@article{", "@article{,", 1)
+    bib.write_text(broken, encoding="utf-8")
+    with pytest.raises(SourceError) as there:
+        load_project(ProjectLayout(project_dir, use_cache=True))
+    with pytest.raises(SourceError) as here:
+        load_project(ProjectLayout(project_dir))
+    assert there.value.diagnostics == here.value.diagnostics
+    assert any(d.file == "references.bib" for d in there.value.diagnostics)

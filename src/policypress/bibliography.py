@@ -199,6 +199,19 @@ def load_bibliography(path: Path, display: str | None = None, cache_dir: Path | 
     return parse_bibliography(text, shown)
 
 
+def format_bibliography_text(
+    text: str, display: str
+) -> tuple[tuple[str, ...], dict[str, FormattedReference], dict[str, tuple[int, int]], list[Diagnostic]]:
+    """Parse and format a whole bibliography, as plain data another process can send back: its keys,
+    formatted references and entry spans, and every problem (no keys if it did not parse)."""
+    try:
+        bibliography = parse_bibliography(text, display)
+    except SourceError as exc:
+        return (), {}, {}, list(exc.diagnostics)
+    problems = bibliography.format_all()
+    return bibliography.keys, bibliography.formatted(), bibliography.spans(), problems
+
+
 def parse_bibliography(text: str, display: str) -> Bibliography:
     """Parse BibTeX text, collecting every syntax problem before raising ``SourceError``."""
     diagnostics: list[Diagnostic] = []

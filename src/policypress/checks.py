@@ -55,4 +55,4 @@ def check_site(
 
 def page_store(layout: ProjectLayout) -> WorkCache | None:
     """Where rendered policy pages are kept between runs (``None``: the layout keeps no cache)."""
-    return WorkCache(layout.cache_path / "pages", keep_days=PAGE_DAYS) if layout.use_cache else None
+    return WorkCache(layout.cache_path, "pages", keep_days=PAGE_DAYS) if layout.use_cache else None

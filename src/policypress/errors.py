@@ -27,6 +27,10 @@ class Diagnostic:
     message: str
     severity: Severity = "error"
 
+    def fields(self) -> tuple[str, int, int, str, str, str]:
+        """The fields in order, for storing (``Diagnostic(*fields)`` makes it again)."""
+        return (self.file, self.line, self.col, self.code, self.message, self.severity)
+
     def format(self) -> str:
         """Render as ``file:line:col: message`` (warnings and infos say so)."""
         prefix = "" if self.severity == "error" else f"{self.severity}: "

@@ -8,15 +8,19 @@ sees a half-valid policy.
 
 from __future__ import annotations
 
+import functools
+import json
+import multiprocessing
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
 from policypress import refcache
-from policypress.bibliography import Bibliography, load_bibliography
+from policypress.bibliography import Bibliography, format_bibliography_text, load_bibliography
 from policypress.citations import check_citations
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Policy
@@ -177,7 +181,7 @@ def _read_policy(path: Path, display: str, store: WorkCache) -> _FileResult:
     """
     raw = path.read_bytes()
     key = content_key("policy", display, raw)
-    stored = _stored_policy(store.get(key), display)
+    stored = _stored_policy(store.get_text(key), display)
     if stored is not None:
         return (*stored, key)
     diagnostics: list[Diagnostic] = []
@@ -202,30 +206,25 @@ def _read_policy(path: Path, display: str, store: WorkCache) -> _FileResult:
     for finding in check_policy_rules(policy):
         line, col = document.position(finding.path)
         diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
-    store.put(
-        key,
-        {
-            "policy": policy.model_dump_json(),
-            "diagnostics": [astuple(d) for d in diagnostics],
-            "positions": document.stored_positions(),
-        },
-    )
+    # three JSON texts, one a line (JSON has no raw line breaks): the model, diagnostics, positions
+    diagnostics_json = json.dumps([d.fields() for d in diagnostics], ensure_ascii=False)
+    store.put_text(key, "\n".join((policy.model_dump_json(), diagnostics_json, document.stored_positions())))
     return document, policy, diagnostics, key
 
 
-def _stored_policy(entry: Any, display: str) -> tuple[Locator, Policy, list[Diagnostic]] | None:
+def _stored_policy(entry: str | None, display: str) -> tuple[Locator, Policy, list[Diagnostic]] | None:
     """A policy as ``_read_policy`` stored it, or ``None`` if there is none or it is damaged."""
     if entry is None:
         return None
     try:
-        policy = Policy.model_validate_json(entry["policy"])
-        diagnostics = [Diagnostic(*fields) for fields in entry["diagnostics"]]
-        positions = StoredPositions(entry["positions"])
-    except (KeyError, TypeError, ValueError):
+        model, diagnostics_json, positions = entry.split("\n")
+        policy = Policy.model_validate_json(model)
+        diagnostics = [Diagnostic(*fields) for fields in json.loads(diagnostics_json)]
+    except (TypeError, ValueError):
         return None
     if any(d.file != display for d in diagnostics):
         return None
-    return positions, policy, diagnostics
+    return StoredPositions(positions), policy, diagnostics
 
 
 def _policy_citations(
@@ -240,11 +239,52 @@ def _policy_citations(
         except TypeError:
             pass
     found = check_citations(policy, bibliography, display, where.position)
-    store.put(key, [astuple(d) for d in found])
+    store.put(key, [d.fields() for d in found])
     return found
 
 
-def _read_bibliography(layout: ProjectLayout) -> tuple[Bibliography | None, list[Diagnostic]]:
+BibliographyResult = tuple[Bibliography | None, list[Diagnostic]]
+PARALLEL_BIBLIOGRAPHY_BYTES = 256_000
+"""A bibliography this large (some 600 entries) that the reference cache does not hold is parsed
+and formatted in a second process: seconds at five thousand entries, spent while the policies load."""
+
+
+def start_reading_bibliography(layout: ProjectLayout) -> Callable[[], BibliographyResult]:
+    """Start reading the bibliography; the returned function gives it (and its problems), once.
+
+    From the reference cache, or when small, the bibliography is read in this process when
+    asked for; otherwise a second process parses and formats it from now on.
+    """
+    path = layout.bibliography_path
+    references_cache = layout.cache_path / "references" if layout.use_cache else None
+    try:
+        size = path.stat().st_size
+        text = path.read_text(encoding="utf-8") if size >= PARALLEL_BIBLIOGRAPHY_BYTES else None
+    except (OSError, UnicodeDecodeError):
+        text = None  # reported by the reader in this process
+    if text is None or (references_cache is not None and refcache.load(references_cache, text) is not None):
+        return functools.cache(lambda: _read_bibliography(layout))
+    display = display_path(path, layout.root)
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = executor.submit(format_bibliography_text, text, display)
+
+    @functools.cache
+    def result() -> BibliographyResult:
+        try:
+            keys, references, spans, problems = future.result()
+        finally:
+            executor.shutdown()
+        if not keys and problems:
+            return None, problems
+        bibliography = Bibliography.from_formatted(keys, references, spans, display, text)
+        if not problems and references_cache is not None:
+            refcache.store(references_cache, text, bibliography)
+        return bibliography, problems
+
+    return result
+
+
+def _read_bibliography(layout: ProjectLayout) -> BibliographyResult:
     """The bibliography, every entry formatted (so a field the AMA style needs is reported now)."""
     diagnostics: list[Diagnostic] = []
     references_cache = layout.cache_path / "references" if layout.use_cache else None
@@ -266,8 +306,8 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     """
     fresh = cache is None or cache.empty
     cache = cache or LoadCache()
-    sources = WorkCache(layout.cache_path / "sources" if layout.use_cache else None)
-    citations = WorkCache(layout.cache_path / "citations" if layout.use_cache else None)
+    folder = layout.cache_path if layout.use_cache else None
+    sources, citations = WorkCache(folder, "sources"), WorkCache(folder, "citations")
     diagnostics: list[Diagnostic] = []
     outside = [
         path
@@ -286,19 +326,23 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
         )
     if outside:
         raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
-    bibliography, problems = cache.get(layout.bibliography_path, lambda: _read_bibliography(layout))
-    diagnostics.extend(problems)
+    # a large bibliography that must be parsed is parsed in another process while the policies are read
+    read_bibliography = cache.get(layout.bibliography_path, lambda: start_reading_bibliography(layout))
     boilerplate_files = (layout.boilerplate_path, *sorted(layout.boilerplate_path.glob("*.yaml")))
     boilerplate, problems = cache.get(boilerplate_files, lambda: _read_boilerplate(layout))
+    diagnostics.extend(problems)
+    files = []
+    for path in layout.policy_files():
+        display = display_path(path, layout.root)
+        files.append(
+            (path, display, cache.get(path, lambda path=path, display=display: _read_policy(path, display, sources)))
+        )
+    bibliography, problems = read_bibliography()
     diagnostics.extend(problems)
     policies: list[PolicySource] = []
     seen_ids: dict[str, str] = {}
     bibliography_keys = content_key("bibliography keys", "\n".join(bibliography.keys)) if bibliography else ""
-    for path in layout.policy_files():
-        display = display_path(path, layout.root)
-        document, policy, problems, source_key = cache.get(
-            path, lambda path=path, display=display: _read_policy(path, display, sources)
-        )
+    for path, display, (document, policy, problems, source_key) in files:
         diagnostics.extend(problems)
         if document is None or policy is None:
             continue

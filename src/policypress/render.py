@@ -172,11 +172,11 @@ class PageRenderer:
             json.dumps([[r.number, r.key, r.html, r.text] for r in references]),
             json.dumps(extra, sort_keys=True, default=repr),
         )
-        stored = self.store.get(key)
-        if isinstance(stored, str):
+        stored = self.store.get_text(key)
+        if stored is not None:
             return stored
         page = self._render_policy(project, source, references, extra)
-        self.store.put(key, page)
+        self.store.put_text(key, page)
         return page
 
     def _inputs_shared_by_pages(self, project: Project) -> str:

@@ -5,11 +5,13 @@ seconds, yet an edit changes one file. Each result is filed under a key that has
 its inputs (file bytes, the bibliography keys, the formatted references …) together
 with ``code_fingerprint()``: the source of every policypress module and the versions
 of the libraries that parse, validate and render. Any change to an input or to the
-code is a new key, so an entry is never stale; it can only go unused, and a run that
-saw the whole project removes the entries it did not use.
+code is a new key, so an entry is never stale; it can only go unused, and is pruned.
 
-Entries are small JSON files written through a temporary name and a rename, so two
-runs at once or a crash never leave half an entry; a damaged entry reads as a miss.
+The entries of all kinds live in one SQLite database, ``.cache/work.sqlite``: thousands
+of small files would cost more to create than the work they save (about 0.3 ms per file
+here), and SQLite gives atomic writes and safe sharing between two runs at once. It is a
+cache: writes are not flushed to the disk, a damaged database is deleted and started
+again, and a locked one is simply not written to.
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
-import tempfile
+import sqlite3
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -27,8 +28,15 @@ from typing import Any
 
 FORMAT = 1
 """Version of the entries' layout."""
+DATABASE = "work.sqlite"
 _LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "markupsafe", "pybtex")
 _KEY = re.compile(r"[0-9a-f]{64}")
+_DAY = 86400.0
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries ("
+    "kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, used REAL NOT NULL, "
+    "PRIMARY KEY (kind, key)) WITHOUT ROWID"
+)
 
 
 @functools.cache
@@ -58,65 +66,103 @@ def content_key(*parts: str | bytes) -> str:
 
 
 class WorkCache:
-    """One kind of derived work (``.cache/<kind>/<key>.json``); ``None`` as the folder keeps nothing.
+    """One kind of derived work in the project's work database; ``None`` as the folder keeps nothing.
 
     ``keep_days``: for work that different runs ask for in different variants (a page with
     or without its PDF link), entries are kept while used within that many days instead of
     being pruned when one run did not use them.
     """
 
-    def __init__(self, folder: Path | None, keep_days: float | None = None) -> None:
+    def __init__(self, folder: Path | None, kind: str, keep_days: float | None = None) -> None:
         self.folder = folder
+        self.kind = kind
         self.keep_days = keep_days
         self._used: set[str] = set()
 
     def get(self, key: str) -> Any | None:
         """The value filed under ``key``, or ``None`` (absent or unreadable)."""
-        if self.folder is None:
+        text = self.get_text(key)
+        if text is None:
             return None
-        self._used.add(key)
-        path = self.folder / f"{_checked(key)}.json"
         try:
-            value = json.loads(path.read_bytes())
-            if self.keep_days is not None:
-                os.utime(path)
-        except (OSError, ValueError):
+            return json.loads(text)
+        except ValueError:
             return None
-        return value
 
     def put(self, key: str, value: Any) -> None:
-        """File ``value`` (JSON-serialisable) under ``key``, atomically."""
-        if self.folder is None:
-            return
-        self._used.add(key)
-        path = self.folder / f"{_checked(key)}.json"
-        data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        """File ``value`` (JSON-serialisable) under ``key``."""
+        self.put_text(key, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def get_text(self, key: str) -> str | None:
+        """The text filed under ``key`` by ``put_text``, or ``None``."""
+        self._used.add(_checked(key))
+        database = _database(self.folder)
+        if database is None:
+            return None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".entry-", dir=self.folder)
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, path)
-        except OSError:
-            return  # a cache that cannot be written only costs time
+            row = database.execute(
+                "SELECT value, used FROM entries WHERE kind = ? AND key = ?", (self.kind, key)
+            ).fetchone()
+            if row is None:
+                return None
+            now = time.time()
+            if self.keep_days is not None and row[1] < now - _DAY:  # marked at most once a day
+                database.execute("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", (now, self.kind, key))
+        except sqlite3.Error:
+            return None
+        return row[0] if isinstance(row[0], str) else None
+
+    def put_text(self, key: str, text: str) -> None:
+        """File ``text`` under ``key`` as it is (no JSON encoding: for rendered pages)."""
+        self._used.add(_checked(key))
+        database = _database(self.folder)
+        if database is None:
+            return
+        try:
+            database.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (self.kind, key, text, time.time()))
+        except sqlite3.Error:
+            return  # locked by another run, or the disk is full: a cache that cannot be written only costs time
 
     def prune(self) -> int:
         """Remove the entries of no use: unused by this run (call after a run that saw the whole
         project), or with ``keep_days``, unused for that long."""
-        if self.folder is None or not self.folder.is_dir():
+        database = _database(self.folder)
+        if database is None:
             return 0
-        limit = time.time() - self.keep_days * 86400 if self.keep_days is not None else None
-        removed = 0
-        for path in self.folder.glob("*.json"):
-            if not _KEY.fullmatch(path.stem) or path.stem in self._used:
-                continue
-            try:
-                if limit is None or path.stat().st_mtime < limit:
-                    path.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                pass
-        return removed
+        try:
+            if self.keep_days is not None:
+                limit = time.time() - self.keep_days * _DAY
+                cursor = database.execute("DELETE FROM entries WHERE kind = ? AND used < ?", (self.kind, limit))
+                return cursor.rowcount
+            kept = database.execute("SELECT key FROM entries WHERE kind = ?", (self.kind,)).fetchall()
+            unused = [(self.kind, key) for (key,) in kept if key not in self._used]
+            database.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", unused)
+            return len(unused)
+        except sqlite3.Error:
+            return 0
+
+
+@functools.cache
+def _database(folder: Path | None) -> sqlite3.Connection | None:
+    """The open work database in ``folder`` (one connection per process), or ``None`` if unusable."""
+    if folder is None:
+        return None
+    path = folder / DATABASE
+    for _attempt in range(2):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            database = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+            database.execute("PRAGMA journal_mode = WAL")
+            database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes costs only time
+            database.execute(_SCHEMA)
+            database.execute("SELECT count(*) FROM entries WHERE kind = ''").fetchone()
+            return database
+        except sqlite3.DatabaseError:
+            for leftover in (path, path.with_name(f"{DATABASE}-wal"), path.with_name(f"{DATABASE}-shm")):
+                leftover.unlink(missing_ok=True)  # damaged: start again
+        except OSError:
+            return None
+    return None
 
 
 def _checked(key: str) -> str:
