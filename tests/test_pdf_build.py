@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -322,3 +323,32 @@ def test_the_running_header_takes_any_title_as_text(tmp_path: Path) -> None:
     assert len(pages) >= 4
     assert all(hostile in page for page in pages)
     assert "Description" in pages[0]  # the body is still there
+
+
+def test_workers_end_when_the_command_is_killed() -> None:
+    """SIGKILL gives a build no chance to stop its workers: they must end with it on their own."""
+    script = (
+        "import sys, time\n"
+        "from policypress.pdfbuild import RenderPool\n"
+        "pool = RenderPool(workers=1)\n"
+        "pool.engine()\n"
+        "print(*pool._executor._processes, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as command:
+        assert command.stdout is not None
+        workers = [int(pid) for pid in command.stdout.readline().split()]
+        assert workers
+        command.kill()
+    deadline = time.monotonic() + 20
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return status != "Z"

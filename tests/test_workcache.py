@@ -115,6 +115,7 @@ def test_the_same_page_with_other_extra_values_is_another_entry(project_dir: Pat
     plain = renderer.render_policy(project, source)
     linked = renderer.render_policy(project, source, pdf_url="../../pdf/x.pdf")
     assert plain != linked and "../../pdf/x.pdf" in linked
+    renderer.store.flush()
     assert len(_entries(project_dir, "pages")) == 2
 
 
@@ -150,6 +151,7 @@ def test_unused_entries_are_pruned_only_by_age_when_kept_by_days(tmp_path: Path)
     writer = WorkCache(tmp_path, "pages")
     writer.put(old, "o")
     writer.put(recent, "r")
+    writer.flush()  # until then other connections do not see the writes
     with sqlite3.connect(tmp_path / DATABASE) as database:
         database.execute("UPDATE entries SET used = ? WHERE key = ?", (time.time() - 40 * 86400, old))
     assert WorkCache(tmp_path, "pages", keep_days=30).prune() == 1
@@ -191,3 +193,29 @@ def test_bibliography_errors_found_in_another_process_are_reported_the_same(proj
         load_project(ProjectLayout(project_dir))
     assert there.value.diagnostics == here.value.diagnostics
     assert any(d.file == "references.bib" for d in there.value.diagnostics)
+
+
+def test_pages_rendered_by_a_second_process_are_stored_and_errors_still_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("policypress.checks.PARALLEL_RENDER_PAGES", 0)
+    root = copy_project(tmp_path / "project")
+    seed = root / SEED
+    for number in (167, 168, 169):
+        text = seed.read_text(encoding="utf-8").replace("id: WA.CP.MP.166", f"id: WA.CP.MP.{number}", 1)
+        (root / "policy" / f"wa-cp-mp-{number}.yaml").write_text(text, encoding="utf-8")
+    project, renderer = _check(root)
+    assert len(_entries(root, "pages")) == 4  # two from each process
+    alone = PageRenderer(root / "templates")
+    assert [renderer.render_policy(project, s) for s in project.policies] == [
+        alone.render_policy(project, s) for s in project.policies
+    ]
+    template = root / "templates" / "policy.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "{{ policy.no_such_field }}\n", encoding="utf-8")
+    with pytest.raises(SourceError) as failed:
+        _check(root)
+    monkeypatch.setattr("policypress.checks.PARALLEL_RENDER_PAGES", 10_000)
+    with pytest.raises(SourceError) as failed_here:
+        _check(root)
+    assert failed.value.diagnostics == failed_here.value.diagnostics
+    assert {d.code for d in failed.value.diagnostics} == {"template.render"}

@@ -199,17 +199,27 @@ def load_bibliography(path: Path, display: str | None = None, cache_dir: Path | 
     return parse_bibliography(text, shown)
 
 
-def format_bibliography_text(
-    text: str, display: str
-) -> tuple[tuple[str, ...], dict[str, FormattedReference], dict[str, tuple[int, int]], list[Diagnostic]]:
-    """Parse and format a whole bibliography, as plain data another process can send back: its keys,
-    formatted references and entry spans, and every problem (no keys if it did not parse)."""
+_PARSED_IN_THIS_PROCESS: dict[str, Bibliography] = {}
+"""Bibliographies parsed by ``parse_for_another_process``, until ``format_for_another_process`` takes them."""
+
+
+def parse_for_another_process(text: str, display: str) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """First half of reading a bibliography in a worker process: parse it, answer with its keys (so
+    citations can be checked while the entries are formatted) or every syntax problem."""
     try:
-        bibliography = parse_bibliography(text, display)
+        _PARSED_IN_THIS_PROCESS[display] = parse_bibliography(text, display)
     except SourceError as exc:
-        return (), {}, {}, list(exc.diagnostics)
+        return (), list(exc.diagnostics)
+    return _PARSED_IN_THIS_PROCESS[display].keys, []
+
+
+def format_for_another_process(
+    display: str,
+) -> tuple[dict[str, FormattedReference], dict[str, tuple[int, int]], list[Diagnostic]]:
+    """Second half, in the same worker: every entry formatted, each entry's span, and every problem."""
+    bibliography = _PARSED_IN_THIS_PROCESS.pop(display)
     problems = bibliography.format_all()
-    return bibliography.keys, bibliography.formatted(), bibliography.spans(), problems
+    return bibliography.formatted(), bibliography.spans(), problems
 
 
 def parse_bibliography(text: str, display: str) -> Bibliography:

@@ -10,7 +10,7 @@ link back to the places that cite it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from policypress.bibliography import Bibliography
@@ -63,7 +63,7 @@ def _iter_criteria(criteria: tuple[Criterion, ...], path: Path_) -> Iterator[tup
         yield from _iter_criteria(criterion.criteria, (*path, i, "criteria"))
 
 
-def check_citations(policy: Policy, bibliography: Bibliography, file: str, locate: Locate) -> list[Diagnostic]:
+def check_citations(policy: Policy, bibliography: Container[str], file: str, locate: Locate) -> list[Diagnostic]:
     """Every citation problem of one policy: unknown or unlisted keys, listed keys missing or repeated."""
     diagnostics: list[Diagnostic] = []
 

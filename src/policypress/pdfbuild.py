@@ -19,13 +19,14 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from policypress.pdfcache import CACHE_DIR, PdfCache, write_atomically
+from policypress.processes import exit_with_parent
 
 if TYPE_CHECKING:
     from policypress.pdfjob import PdfJob, Provenance
@@ -108,48 +109,56 @@ def build_policy_pdfs(
     started = time.perf_counter()
     printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
     provenance = provenance or source_provenance(layout, [os.path.relpath(template_dir, layout.root)])
-    jobs = [printer.job(project, source, layout, provenance) for source in project.policies]
+    # made one by one as the workers take them, so rendering starts with the first policy
+    jobs = (printer.job(project, source, layout, provenance) for source in project.policies)
     cache = PdfCache((cache_dir or layout.root / CACHE_DIR) if use_cache else None)
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(RenderPool())
-        report = write_pdfs(jobs, out_dir, cache, pool, progress=progress)
+        report = write_pdfs(jobs, out_dir, cache, pool, total=len(project.policies), progress=progress)
     cache.prune()
     return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)
 
 
 def write_pdfs(
-    jobs: Sequence[PdfJob],
+    jobs: Iterable[PdfJob],
     out_dir: Path,
     cache: PdfCache,
     pool: RenderPool,
     *,
+    total: int = 0,
     progress: TextIO | None = None,
 ) -> PdfReport:
-    """Write each job's PDF to ``out_dir``, from the cache when it has it, else rendered (and cached)."""
+    """Write each job's PDF to ``out_dir``, from the cache when it has it, else rendered (and cached).
+
+    ``jobs`` may be made lazily: each is taken when a worker has room (``total`` sizes the progress bar).
+    """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = pool.engine()
-    keys = {job.stem: job.cache_key(engine) for job in jobs}
-    bar = ProgressBar(len(jobs), progress if progress is not None else sys.stderr)
+    keys: dict[str, str] = {}
+    bar = ProgressBar(total, progress if progress is not None else sys.stderr)
     reused: list[str] = []
-    missing: list[PdfJob] = []
-    for job in jobs:
-        data = cache.get(keys[job.stem])
-        if data is None:
-            missing.append(job)
-        else:
-            write_atomically(out_dir / f"{job.stem}.pdf", data)
-            reused.append(job.stem)
-            bar.advance()
+
+    def missing() -> Iterator[PdfJob]:
+        for job in jobs:
+            keys[job.stem] = job.cache_key(engine)
+            data = cache.get(keys[job.stem])
+            if data is None:
+                yield job
+            else:
+                write_atomically(out_dir / f"{job.stem}.pdf", data)
+                reused.append(job.stem)
+                bar.advance()
+
     rendered: list[str] = []
-    for job, data in pool.render(missing):
+    for job, data in pool.render(missing()):
         cache.put(keys[job.stem], data)
         write_atomically(out_dir / f"{job.stem}.pdf", data)
         rendered.append(job.stem)
         bar.advance()
     bar.close()
-    wanted = {f"{job.stem}.pdf" for job in jobs}
+    wanted = {f"{stem}.pdf" for stem in keys}
     removed = []
     for path in sorted(out_dir.glob("*.pdf")):
         if path.name not in wanted:
@@ -187,19 +196,16 @@ class RenderPool:
         """The fingerprint of the rendering engine (``policypress.pdf.engine_fingerprint``), as a worker sees it."""
         return self.start()._engine.result()  # type: ignore[union-attr]
 
-    def render(self, jobs: Sequence[PdfJob]) -> Iterator[tuple[PdfJob, bytes]]:
-        """Render ``jobs``, yielding each as it completes (a few queued per worker, not all at once:
-        each job holds its page and attachments)."""
-        if not jobs:
-            return
-        executor = self._workers()
+    def render(self, jobs: Iterable[PdfJob]) -> Iterator[tuple[PdfJob, bytes]]:
+        """Render ``jobs``, yielding each as it completes; jobs are taken from ``jobs`` only as workers
+        have room (a few queued per worker, not all at once: each job holds its page and attachments)."""
         pending: dict[Future[bytes], PdfJob] = {}
         queue = iter(jobs)
-        room = 2 * min(self.size, len(jobs))
+        room = 2 * self.size
         try:
             while True:
                 while len(pending) < room and (job := next(queue, None)) is not None:
-                    pending[executor.submit(_render_pdf, job)] = job
+                    pending[self._workers().submit(_render_pdf, job)] = job
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -228,6 +234,7 @@ def _start_worker() -> None:
     """A worker's start: WeasyPrint, Pango and the fonts loaded once, before the first job."""
     from policypress import pdf
 
+    exit_with_parent()
     pdf.warm_up()
 
 

@@ -220,6 +220,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the machine-readable exports (``api/``) beside the pages, from the same model."""
         assert self.project is not None
+        if self.renderer is not None and self.renderer.store is not None:
+            self.renderer.store.flush()  # pages rendered by this build, for the next run
         site = Path(config.site_dir)
         files = export_files(self.project, self.config.pages_dir, self._load_cache.memo)
         files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,16 @@ from typing import Any, Protocol, TypeVar, cast
 from pydantic import BaseModel
 
 from policypress import refcache
-from policypress.bibliography import Bibliography, format_bibliography_text, load_bibliography
+from policypress.bibliography import (
+    Bibliography,
+    format_for_another_process,
+    load_bibliography,
+    parse_for_another_process,
+)
 from policypress.citations import check_citations
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import Boilerplate, CodingNotice, ImportantReminder, Policy
+from policypress.processes import exit_with_parent, second_process_context
 from policypress.rules import check_policy_rules
 from policypress.textsyntax import iter_citations, parse_inline
 from policypress.validate import field_name, validate_document
@@ -228,7 +233,7 @@ def _stored_policy(entry: str | None, display: str) -> tuple[Locator, Policy, li
 
 
 def _policy_citations(
-    policy: Policy, bibliography: Bibliography, display: str, where: Locator, keys: tuple[str, str], store: WorkCache
+    policy: Policy, bibliography: Container[str], display: str, where: Locator, keys: tuple[str, str], store: WorkCache
 ) -> list[Diagnostic]:
     """``check_citations`` of one policy, kept in ``store`` by the file's key and the bibliography's key set."""
     key = content_key("citations", *keys)
@@ -249,39 +254,62 @@ PARALLEL_BIBLIOGRAPHY_BYTES = 256_000
 and formatted in a second process: seconds at five thousand entries, spent while the policies load."""
 
 
-def start_reading_bibliography(layout: ProjectLayout) -> Callable[[], BibliographyResult]:
-    """Start reading the bibliography; the returned function gives it (and its problems), once.
+class PendingBibliography:
+    """The bibliography being read: its keys once parsed (enough to check citations), then every entry formatted.
 
-    From the reference cache, or when small, the bibliography is read in this process when
-    asked for; otherwise a second process parses and formats it from now on.
+    From the reference cache, or when small, it is read in this process when first asked
+    for; otherwise a second process parses and formats it from the moment this is made,
+    while the policies load.
     """
-    path = layout.bibliography_path
-    references_cache = layout.cache_path / "references" if layout.use_cache else None
-    try:
-        size = path.stat().st_size
-        text = path.read_text(encoding="utf-8") if size >= PARALLEL_BIBLIOGRAPHY_BYTES else None
-    except (OSError, UnicodeDecodeError):
-        text = None  # reported by the reader in this process
-    if text is None or (references_cache is not None and refcache.load(references_cache, text) is not None):
-        return functools.cache(lambda: _read_bibliography(layout))
-    display = display_path(path, layout.root)
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    future = executor.submit(format_bibliography_text, text, display)
 
-    @functools.cache
-    def result() -> BibliographyResult:
+    def __init__(self, layout: ProjectLayout) -> None:
+        self._layout = layout
+        self._references_cache = layout.cache_path / "references" if layout.use_cache else None
+        self._display = display_path(layout.bibliography_path, layout.root)
+        self._text: str | None = None
+        self._executor: ProcessPoolExecutor | None = None
         try:
-            keys, references, spans, problems = future.result()
-        finally:
-            executor.shutdown()
-        if not keys and problems:
-            return None, problems
-        bibliography = Bibliography.from_formatted(keys, references, spans, display, text)
-        if not problems and references_cache is not None:
-            refcache.store(references_cache, text, bibliography)
-        return bibliography, problems
+            if layout.bibliography_path.stat().st_size >= PARALLEL_BIBLIOGRAPHY_BYTES:
+                self._text = layout.bibliography_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass  # reported when read in this process
+        if self._text is None or (
+            self._references_cache is not None and refcache.load(self._references_cache, self._text) is not None
+        ):
+            return
+        self._executor = ProcessPoolExecutor(
+            max_workers=1, mp_context=second_process_context(), initializer=exit_with_parent
+        )
+        self._parsed = self._executor.submit(parse_for_another_process, self._text, self._display)
+        self._formatted = self._executor.submit(format_for_another_process, self._display)
 
-    return result
+    @functools.cached_property
+    def keys(self) -> tuple[str, ...] | None:
+        """The entry keys in file order (``None`` if the bibliography cannot be read or parsed)."""
+        if self._executor is None:
+            bibliography = self.result[0]
+            return bibliography.keys if bibliography is not None else None
+        keys, _problems = self._parsed.result()
+        return keys or None
+
+    @functools.cached_property
+    def result(self) -> BibliographyResult:
+        """The bibliography with every entry formatted, and its problems."""
+        if self._executor is None:
+            return _read_bibliography(self._layout)
+        try:
+            keys, problems = self._parsed.result()
+            if not keys:
+                self._formatted.cancel()
+                return None, problems
+            references, spans, problems = self._formatted.result()
+        finally:
+            self._executor.shutdown()
+        assert self._text is not None
+        bibliography = Bibliography.from_formatted(keys, references, spans, self._display, self._text)
+        if not problems and self._references_cache is not None:
+            refcache.store(self._references_cache, self._text, bibliography)
+        return bibliography, problems
 
 
 def _read_bibliography(layout: ProjectLayout) -> BibliographyResult:
@@ -327,7 +355,7 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     if outside:
         raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
     # a large bibliography that must be parsed is parsed in another process while the policies are read
-    read_bibliography = cache.get(layout.bibliography_path, lambda: start_reading_bibliography(layout))
+    pending = cache.get(layout.bibliography_path, lambda: PendingBibliography(layout))
     boilerplate_files = (layout.boilerplate_path, *sorted(layout.boilerplate_path.glob("*.yaml")))
     boilerplate, problems = cache.get(boilerplate_files, lambda: _read_boilerplate(layout))
     diagnostics.extend(problems)
@@ -337,11 +365,11 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
         files.append(
             (path, display, cache.get(path, lambda path=path, display=display: _read_policy(path, display, sources)))
         )
-    bibliography, problems = read_bibliography()
-    diagnostics.extend(problems)
+    keys = pending.keys  # known before every entry is formatted: the citations are checked meanwhile
+    known_keys = frozenset(keys or ())
+    keys_digest = content_key("bibliography keys", "\n".join(keys or ()))
     policies: list[PolicySource] = []
     seen_ids: dict[str, str] = {}
-    bibliography_keys = content_key("bibliography keys", "\n".join(bibliography.keys)) if bibliography else ""
     for path, display, (document, policy, problems, source_key) in files:
         diagnostics.extend(problems)
         if document is None or policy is None:
@@ -358,17 +386,19 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
                 )
             )
         seen_ids.setdefault(policy.id, display)
-        if bibliography is not None:
+        if keys is not None:
             diagnostics.extend(
                 cache.memo(
                     f"citations:{display}",
-                    (policy, bibliography),
+                    (policy, keys),
                     lambda policy=policy, display=display, document=document, source_key=source_key: _policy_citations(
-                        policy, bibliography, display, document, (source_key, bibliography_keys), citations
+                        policy, known_keys, display, document, (source_key, keys_digest), citations
                     ),
                 )
             )
         policies.append(PolicySource(policy, display, path.stem, source_key))
+    bibliography, problems = pending.result
+    diagnostics.extend(problems)
     if not layout.policy_files():
         diagnostics.append(
             Diagnostic(
@@ -386,6 +416,7 @@ def load_project(layout: ProjectLayout, cache: LoadCache | None = None) -> Proje
     if fresh:  # every file went through the stores: what they hold beyond that is of no use
         sources.prune()
         citations.prune()
+    sources.flush()
     return Project(tuple(policies), bibliography, boilerplate, notes)
 
 

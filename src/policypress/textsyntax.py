@@ -37,6 +37,7 @@ _ESCAPES: dict[str, str] = {
     "#": "&#35;",
 }
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_NEEDS_ESCAPE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 _KEY = r"[\w:.+/-]+"
@@ -48,7 +49,10 @@ _URL_TRAILING_PUNCTUATION = ".,;:!?)"
 
 def escape_text(text: str) -> str:
     """Escape literal text for HTML and Markdown alike; line breaks become spaces."""
-    return _NEWLINES.sub(" ", text).translate(_ESCAPE_TABLE)
+    if "\n" in text:
+        text = _NEWLINES.sub(" ", text)
+    # most printed values (dates, codes, numbers) have nothing to escape: a search is cheaper than translate
+    return text.translate(_ESCAPE_TABLE) if _NEEDS_ESCAPE.search(text) else text
 
 
 @dataclass(frozen=True)

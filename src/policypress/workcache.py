@@ -16,9 +16,11 @@ again, and a locked one is simply not written to.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import time
@@ -32,6 +34,9 @@ DATABASE = "work.sqlite"
 _LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "markupsafe", "pybtex")
 _KEY = re.compile(r"[0-9a-f]{64}")
 _DAY = 86400.0
+_WRITES_PER_COMMIT = 256
+"""Writes are grouped into transactions: one each would cost more than the write."""
+_OPENED: list[Path] = []
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries ("
     "kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, used REAL NOT NULL, "
@@ -78,6 +83,20 @@ class WorkCache:
         self.kind = kind
         self.keep_days = keep_days
         self._used: set[str] = set()
+        self._written = 0
+        self.recorded: dict[str, str] | None = None
+        """With ``record()``: what was put, kept here instead of being written."""
+
+    def record(self) -> None:
+        """Keep what is put from now on in ``recorded`` instead of writing it: for a forked process,
+        whose writes would wait on its parent's open transaction (the parent writes them with ``put_all``)."""
+        self.recorded = {}
+
+    def put_all(self, entries: dict[str, str]) -> None:
+        """``put_text`` every entry (one transaction)."""
+        for key, text in entries.items():
+            self.put_text(key, text)
+        self.flush()
 
     def get(self, key: str) -> Any | None:
         """The value filed under ``key``, or ``None`` (absent or unreadable)."""
@@ -96,6 +115,8 @@ class WorkCache:
     def get_text(self, key: str) -> str | None:
         """The text filed under ``key`` by ``put_text``, or ``None``."""
         self._used.add(_checked(key))
+        if self.recorded is not None and key in self.recorded:
+            return self.recorded[key]
         database = _database(self.folder)
         if database is None:
             return None
@@ -115,13 +136,25 @@ class WorkCache:
     def put_text(self, key: str, text: str) -> None:
         """File ``text`` under ``key`` as it is (no JSON encoding: for rendered pages)."""
         self._used.add(_checked(key))
+        if self.recorded is not None:
+            self.recorded[key] = text
+            return
         database = _database(self.folder)
         if database is None:
             return
         try:
+            if not database.in_transaction:
+                database.execute("BEGIN")
             database.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (self.kind, key, text, time.time()))
+            self._written += 1
+            if self._written % _WRITES_PER_COMMIT == 0:
+                database.commit()
         except sqlite3.Error:
             return  # locked by another run, or the disk is full: a cache that cannot be written only costs time
+
+    def flush(self) -> None:
+        """Make what this process wrote visible to other runs (also done every few hundred writes and at exit)."""
+        _commit(self.folder)
 
     def prune(self) -> int:
         """Remove the entries of no use: unused by this run (call after a run that saw the whole
@@ -130,6 +163,7 @@ class WorkCache:
         if database is None:
             return 0
         try:
+            _commit(self.folder)
             if self.keep_days is not None:
                 limit = time.time() - self.keep_days * _DAY
                 cursor = database.execute("DELETE FROM entries WHERE kind = ? AND used < ?", (self.kind, limit))
@@ -140,6 +174,22 @@ class WorkCache:
             return len(unused)
         except sqlite3.Error:
             return 0
+
+
+def _commit(folder: Path | None) -> None:
+    """End the open write transaction of the work database in ``folder``, if any."""
+    database = _database(folder)
+    if database is not None and database.in_transaction:
+        try:
+            database.commit()
+        except sqlite3.Error:
+            database.rollback()
+
+
+@atexit.register
+def _commit_all() -> None:
+    for folder in list(_OPENED):
+        _commit(folder)
 
 
 @functools.cache
@@ -156,6 +206,7 @@ def _database(folder: Path | None) -> sqlite3.Connection | None:
             database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes costs only time
             database.execute(_SCHEMA)
             database.execute("SELECT count(*) FROM entries WHERE kind = ''").fetchone()
+            _OPENED.append(folder)
             return database
         except sqlite3.DatabaseError:
             for leftover in (path, path.with_name(f"{DATABASE}-wal"), path.with_name(f"{DATABASE}-shm")):
@@ -163,6 +214,15 @@ def _database(folder: Path | None) -> sqlite3.Connection | None:
         except OSError:
             return None
     return None
+
+
+def _forget_connections() -> None:
+    """In a forked child: SQLite connections must not cross a fork, so the child opens its own."""
+    _database.cache_clear()
+    _OPENED.clear()
+
+
+os.register_at_fork(after_in_child=_forget_connections)
 
 
 def _checked(key: str) -> str:
