@@ -99,7 +99,8 @@ def _rendered_elsewhere(project: Project, renderer: PageRenderer, sources: tuple
     try:
         future = executor.submit(_render_shared)
         yield
-        renderer.store.put_all(future.result())
+        with suppress(Exception):  # whatever went wrong there, this process renders those pages itself
+            renderer.store.put_all(future.result())
     finally:
         _SHARED_WITH_SECOND_PROCESS = None
         executor.shutdown(wait=True, cancel_futures=True)
