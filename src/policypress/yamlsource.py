@@ -34,6 +34,8 @@ Path_ = tuple[str | int, ...]
 """Where a value sits in a document: mapping keys and sequence indexes from the root."""
 
 _RESOLVER = yaml.resolver.Resolver()
+_TYPED_FIRST_CHARACTERS = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
+"""The first characters with which a plain scalar can be read as something other than text."""
 _CONSTRUCTOR = SafeConstructor()
 
 
@@ -226,10 +228,12 @@ class _Builder:
     def _scalar(self, event: yaml.ScalarEvent) -> Any:
         if event.style in ("'", '"', "|", ">"):
             return event.value
+        if event.value and event.value[0] not in _TYPED_FIRST_CHARACTERS:
+            return event.value  # plain text: YAML types no scalar starting this way (most words)
         tag = _RESOLVER.resolve(ScalarNode, event.value, (True, False))
-        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         if tag == "tag:yaml.org,2002:str":
             return event.value
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
         except (ValueError, yaml.YAMLError):
