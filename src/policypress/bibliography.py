@@ -203,13 +203,13 @@ _PARSED_IN_THIS_PROCESS: dict[str, Bibliography] = {}
 """Bibliographies parsed by ``parse_for_another_process``, until ``format_for_another_process`` takes them."""
 
 
-def parse_for_another_process(text: str, display: str) -> tuple[tuple[str, ...], list[Diagnostic]]:
+def parse_for_another_process(text: str, display: str) -> tuple[tuple[str, ...] | None, list[Diagnostic]]:
     """First half of reading a bibliography in a worker process: parse it, answer with its keys (so
-    citations can be checked while the entries are formatted) or every syntax problem."""
+    citations can be checked while the entries are formatted), or ``None`` and every syntax problem."""
     try:
         _PARSED_IN_THIS_PROCESS[display] = parse_bibliography(text, display)
     except SourceError as exc:
-        return (), list(exc.diagnostics)
+        return None, list(exc.diagnostics)
     return _PARSED_IN_THIS_PROCESS[display].keys, []
 
 

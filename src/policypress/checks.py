@@ -4,6 +4,10 @@ Sources (policies, bibliography, boilerplate) are loaded and cross-checked by
 ``project``; this adds the templates: each must compile, and every page must render
 with them (a misspelt variable is an error under ``StrictUndefined``). All problems
 are collected before failing, so an author fixes everything in one round.
+
+Rendered pages are kept in the page store (``workcache``), so after an edit only the
+edited policy's page is rendered again; on a cold run of the command line, a forked
+process renders half of them.
 """
 
 from __future__ import annotations

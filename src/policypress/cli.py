@@ -140,10 +140,10 @@ def command_build(args: argparse.Namespace) -> int:
 
     config_file: Path = args.config_file.resolve()
     root = config_file.parent
-    pool = RenderPool().start()  # loads WeasyPrint on another core while this one builds
     # refuse early, with compiler-style messages; the plugin reuses what was loaded (pages are
     # rendered once, by the build itself, which reports a template error the same way)
     project, renderer = _check(config_file, trial_render=False)
+    pool = RenderPool().start()  # loads WeasyPrint on another core while this one builds the pages
     os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root, project)
     _log_mkdocs_warnings()
     site_dir = (root / args.site_dir).resolve()

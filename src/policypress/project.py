@@ -290,7 +290,7 @@ class PendingBibliography:
             bibliography = self.result[0]
             return bibliography.keys if bibliography is not None else None
         keys, _problems = self._parsed.result()
-        return keys or None
+        return keys
 
     @functools.cached_property
     def result(self) -> BibliographyResult:
@@ -299,7 +299,7 @@ class PendingBibliography:
             return _read_bibliography(self._layout)
         try:
             keys, problems = self._parsed.result()
-            if not keys:
+            if keys is None:
                 self._formatted.cancel()
                 return None, problems
             references, spans, problems = self._formatted.result()
