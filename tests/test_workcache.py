@@ -219,3 +219,24 @@ def test_pages_rendered_by_a_second_process_are_stored_and_errors_still_reported
         _check(root)
     assert failed.value.diagnostics == failed_here.value.diagnostics
     assert {d.code for d in failed.value.diagnostics} == {"template.render"}
+
+
+def test_a_write_while_another_run_writes_is_skipped_quickly(tmp_path: Path) -> None:
+    store = WorkCache(tmp_path, "kind")
+    first, second = content_key("first"), content_key("second")
+    store.put(first, "one")
+    store.flush()
+    other = sqlite3.connect(tmp_path / DATABASE, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another run in the middle of writing
+        started = time.monotonic()
+        store.put(second, "two")
+        store.flush()
+        assert time.monotonic() - started < 2
+        assert store.get(first) == "one"  # reading never waits
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.get(second) is None
+    store.put(second, "two")
+    assert store.get(second) == "two"

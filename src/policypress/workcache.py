@@ -35,7 +35,12 @@ _LIBRARIES = ("pydantic", "pydantic-core", "pyyaml", "jinja2", "markupsafe", "py
 _KEY = re.compile(r"[0-9a-f]{64}")
 _DAY = 86400.0
 _WRITES_PER_COMMIT = 256
-"""Writes are grouped into transactions: one each would cost more than the write."""
+_SECONDS_PER_COMMIT = 0.5
+"""Writes are grouped into transactions (one each would cost more than the write), committed after
+that many writes or seconds, so another run that wants to write waits little."""
+_LOCK_WAIT_SECONDS = 0.2
+"""How long a write waits for another run's transaction before it is skipped (reads never wait)."""
+_BEGUN: dict[int, float] = {}
 _OPENED: list[Path] = []
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries ("
@@ -145,9 +150,13 @@ class WorkCache:
         try:
             if not database.in_transaction:
                 database.execute("BEGIN")
+                _BEGUN[id(database)] = time.monotonic()
             database.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (self.kind, key, text, time.time()))
             self._written += 1
-            if self._written % _WRITES_PER_COMMIT == 0:
+            if (
+                self._written % _WRITES_PER_COMMIT == 0
+                or time.monotonic() - _BEGUN.get(id(database), 0.0) > _SECONDS_PER_COMMIT
+            ):
                 database.commit()
         except sqlite3.Error:
             return  # locked by another run, or the disk is full: a cache that cannot be written only costs time
@@ -201,7 +210,7 @@ def _database(folder: Path | None) -> sqlite3.Connection | None:
     for _attempt in range(2):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            database = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+            database = sqlite3.connect(path, timeout=_LOCK_WAIT_SECONDS, isolation_level=None, check_same_thread=False)
             database.execute("PRAGMA journal_mode = WAL")
             database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes costs only time
             database.execute(_SCHEMA)
