@@ -52,11 +52,7 @@ class YamlDocument:
 
     def position(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor that exists."""
-        for end in range(len(path), -1, -1):
-            found = self.positions.get(tuple(path[:end]))
-            if found is not None:
-                return found
-        return (1, 1)
+        return _nearest_position(self.positions, path)
 
     def key_position(self, path: Path_) -> tuple[int, int]:
         """Line and column of the key naming ``path`` (falls back to the value's position)."""
@@ -78,11 +74,16 @@ class StoredPositions:
         """Line and column of the value at ``path``, or of its nearest ancestor that exists."""
         if self._positions is None:
             self._positions = {tuple(path): (line, col) for path, line, col in json.loads(self._stored)}
-        for end in range(len(path), -1, -1):
-            found = self._positions.get(tuple(path[:end]))
-            if found is not None:
-                return found
-        return (1, 1)
+        return _nearest_position(self._positions, path)
+
+
+def _nearest_position(positions: dict[Path_, tuple[int, int]], path: Path_) -> tuple[int, int]:
+    """The position of ``path``, else of its nearest ancestor that has one, else the file's start."""
+    for end in range(len(path), -1, -1):
+        found = positions.get(tuple(path[:end]))
+        if found is not None:
+            return found
+    return (1, 1)
 
 
 def load_yaml(path: Path, display: str, raw: bytes | None = None) -> YamlDocument:
