@@ -41,7 +41,8 @@ that many writes or seconds, so another run that wants to write waits little."""
 _LOCK_WAIT_SECONDS = 0.2
 """How long a write waits for another run's transaction before it is skipped (reads never wait)."""
 _BEGUN: dict[int, float] = {}
-_OPENED: list[Path] = []
+_CONNECTIONS: dict[Path, sqlite3.Connection | None] = {}
+_INHERITED: list[sqlite3.Connection | None] = []
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries ("
     "kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, used REAL NOT NULL, "
@@ -197,15 +198,20 @@ def _commit(folder: Path | None) -> None:
 
 @atexit.register
 def _commit_all() -> None:
-    for folder in list(_OPENED):
+    for folder in list(_CONNECTIONS):
         _commit(folder)
 
 
-@functools.cache
 def _database(folder: Path | None) -> sqlite3.Connection | None:
     """The open work database in ``folder`` (one connection per process), or ``None`` if unusable."""
     if folder is None:
         return None
+    if folder not in _CONNECTIONS:
+        _CONNECTIONS[folder] = _open(folder)
+    return _CONNECTIONS[folder]
+
+
+def _open(folder: Path) -> sqlite3.Connection | None:
     path = folder / DATABASE
     for _attempt in range(2):
         try:
@@ -215,7 +221,6 @@ def _database(folder: Path | None) -> sqlite3.Connection | None:
             database.execute("PRAGMA synchronous = OFF")  # a cache: losing the last writes costs only time
             database.execute(_SCHEMA)
             database.execute("SELECT count(*) FROM entries WHERE kind = ''").fetchone()
-            _OPENED.append(folder)
             return database
         except sqlite3.DatabaseError:
             for leftover in (path, path.with_name(f"{DATABASE}-wal"), path.with_name(f"{DATABASE}-shm")):
@@ -226,9 +231,10 @@ def _database(folder: Path | None) -> sqlite3.Connection | None:
 
 
 def _forget_connections() -> None:
-    """In a forked child: SQLite connections must not cross a fork, so the child opens its own."""
-    _database.cache_clear()
-    _OPENED.clear()
+    """In a forked child: SQLite connections must not cross a fork, so the child opens its own. The
+    parent's are kept, unused and never closed (closing one here could act on the parent's locks)."""
+    _INHERITED.extend(_CONNECTIONS.values())
+    _CONNECTIONS.clear()
 
 
 os.register_at_fork(after_in_child=_forget_connections)
