@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render import PageRenderer
+from policypress.workcache import tree_digest
 
 PDF_VARIANT = "pdf/a-3a"
 """PDF/A-3, conformance A: archival, tagged (structure tree for screen readers), attachments allowed."""
@@ -148,7 +149,7 @@ class PrintRenderer:
             configs.setdefault("toc", {})["permalink"] = False  # the ¶ anchors are web-only
         self.markdown_configs = configs
         self.css = (self.template_dir / PRINT_STYLESHEET).read_text(encoding="utf-8")
-        self.asset_digest = _tree_digest(self.template_dir)
+        self.asset_digest = tree_digest(self.template_dir)
 
     def wrapper(self, source: PolicySource, provenance: Provenance) -> str:
         """The print document of ``source`` (metadata, running header) with a placeholder for the page."""
@@ -221,14 +222,6 @@ def source_attachments(project: Project, source: PolicySource, layout: ProjectLa
         shown = path.relative_to(layout.root).as_posix()
         attachments.append(Attachment(path.name, f"Shared legal text ({shown})", "application/yaml", path.read_bytes()))
     return tuple(attachments)
-
-
-def _tree_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def _w3c_date(date: dt.datetime) -> str:

@@ -186,7 +186,7 @@ def _read_policy(path: Path, display: str, store: WorkCache) -> _FileResult:
     """
     raw = path.read_bytes()
     key = content_key("policy", display, raw)
-    stored = _stored_policy(store.get_text(key), display)
+    stored = _stored_policy(store.get_text(key))
     if stored is not None:
         return (*stored, key)
     diagnostics: list[Diagnostic] = []
@@ -217,7 +217,7 @@ def _read_policy(path: Path, display: str, store: WorkCache) -> _FileResult:
     return document, policy, diagnostics, key
 
 
-def _stored_policy(entry: str | None, display: str) -> tuple[Locator, Policy, list[Diagnostic]] | None:
+def _stored_policy(entry: str | None) -> tuple[Locator, Policy, list[Diagnostic]] | None:
     """A policy as ``_read_policy`` stored it, or ``None`` if there is none or it is damaged."""
     if entry is None:
         return None
@@ -226,8 +226,6 @@ def _stored_policy(entry: str | None, display: str) -> tuple[Locator, Policy, li
         policy = Policy.model_validate_json(model)
         diagnostics = [Diagnostic(*fields) for fields in json.loads(diagnostics_json)]
     except (TypeError, ValueError):
-        return None
-    if any(d.file != display for d in diagnostics):
         return None
     return StoredPositions(positions), policy, diagnostics
 
@@ -273,10 +271,13 @@ class PendingBibliography:
                 self._text = layout.bibliography_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             pass  # reported when read in this process
-        if self._text is None or (
-            self._references_cache is not None and refcache.load(self._references_cache, self._text) is not None
-        ):
+        if self._text is None:
             return
+        if self._references_cache is not None:
+            cached = refcache.load(self._references_cache, self._text)
+            if cached is not None:
+                self.result = (Bibliography.from_formatted(*cached, self._display, self._text), [])
+                return
         self._executor = ProcessPoolExecutor(
             max_workers=1, mp_context=second_process_context(), initializer=exit_with_parent
         )
@@ -286,7 +287,7 @@ class PendingBibliography:
     @functools.cached_property
     def keys(self) -> tuple[str, ...] | None:
         """The entry keys in file order (``None`` if the bibliography cannot be read or parsed)."""
-        if self._executor is None:
+        if self._executor is None:  # read in this process (or taken from the reference cache)
             bibliography = self.result[0]
             return bibliography.keys if bibliography is not None else None
         keys, _problems = self._parsed.result()

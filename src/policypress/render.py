@@ -10,7 +10,6 @@ misspelt variable into an error instead of an empty string.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import traceback
 from collections.abc import Iterator, Sequence
@@ -29,7 +28,7 @@ from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model import CODE_SYSTEM_COLUMN, Policy
 from policypress.project import PolicySource, Project
 from policypress.textsyntax import escape_text, parse_inline, plain_text, render_html
-from policypress.workcache import WorkCache, content_key
+from policypress.workcache import WorkCache, content_key, tree_digest
 
 POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
@@ -182,12 +181,10 @@ class PageRenderer:
     def _inputs_shared_by_pages(self, project: Project) -> str:
         """Hash of what every page of ``project`` depends on: templates, date formats, boilerplate."""
         if self._shared_inputs is None or self._shared_inputs[0] is not project:
-            digest = hashlib.sha256(repr(self.formats).encode())
-            digest.update(project.boilerplate.model_dump_json().encode())
-            for path in sorted(p for p in self.template_dir.rglob("*") if p.is_file()):
-                digest.update(f"\0{path.relative_to(self.template_dir).as_posix()}\0".encode())
-                digest.update(path.read_bytes())
-            self._shared_inputs = (project, digest.hexdigest())
+            shared = content_key(
+                repr(self.formats), project.boilerplate.model_dump_json(), tree_digest(self.template_dir)
+            )
+            self._shared_inputs = (project, shared)
         return self._shared_inputs[1]
 
     def _render_policy(

@@ -76,6 +76,15 @@ def content_key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+def tree_digest(folder: Path) -> str:
+    """Hash of every file under ``folder`` (names and contents): a folder of templates as one key part."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 class WorkCache:
     """One kind of derived work in the project's work database; ``None`` as the folder keeps nothing.
 
