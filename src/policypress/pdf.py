@@ -37,6 +37,7 @@ with warnings.catch_warnings():
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from policypress.framestack import call_with_deep_frame_stack
 from policypress.pdfjob import PDF_VARIANT, POLICYPRESS_VERSION, Attachment, PdfError, PdfJob
 
 ASSET_BASE_URL = "file:///policypress/templates/"
@@ -143,7 +144,7 @@ def _font_config(css: str) -> FontConfiguration:
 def render_pdf(job: PdfJob) -> bytes:
     """The PDF/A bytes of ``job``; raises ``PdfError`` if the page asked for anything outside the project."""
     with _collected_once():
-        return _render_pdf(job)
+        return call_with_deep_frame_stack(_render_pdf, job)
 
 
 def _render_pdf(job: PdfJob) -> bytes:
