@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,19 @@ def test_every_font_is_embedded(reader: PdfReader) -> None:
             assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
             names.add(re.sub(r"^/[A-Z]{6}\+", "", font["/BaseFont"]))
     assert names == {"DejaVu-Sans", "DejaVu-Sans-Bold", "DejaVu-Sans-Oblique", "DejaVu-Sans-Bold-Oblique"}
+
+
+def test_page_content_is_deflated_at_the_chosen_level(reader: PdfReader) -> None:
+    """Each page's content stream is exactly what zlib makes of it at ``DEFLATE_LEVEL`` (not pydyf's 9)."""
+    from policypress.pdf import DEFLATE_LEVEL
+
+    stored = []
+    for page in reader.pages:
+        stream = page["/Contents"].get_object()
+        assert stream["/Filter"] == "/FlateDecode"
+        stored.append(stream._data)  # the bytes as they are in the file
+    assert all(zlib.compress(zlib.decompress(raw), DEFLATE_LEVEL) == raw for raw in stored)
+    assert any(zlib.compress(zlib.decompress(raw), 9) != raw for raw in stored)
 
 
 def links(reader: PdfReader) -> tuple[list[str], list[str]]:
