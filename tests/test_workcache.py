@@ -146,6 +146,42 @@ def test_a_damaged_database_is_started_again(tmp_path: Path) -> None:
     assert store.get(key) == "kept"
 
 
+def test_a_database_of_an_earlier_layout_is_started_again(tmp_path: Path) -> None:
+    key = content_key("z")
+    with sqlite3.connect(tmp_path / DATABASE) as old:  # the first layout: no version, WITHOUT ROWID
+        old.execute(
+            "CREATE TABLE entries (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+            "used REAL NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID"
+        )
+        old.execute("INSERT INTO entries VALUES ('kind', ?, '\"old\"', 0)", (key,))
+    old.close()
+    store = WorkCache(tmp_path, "kind")
+    assert store.get(key) is None
+    store.put(key, "new")
+    assert store.get(key) == "new"
+    store.flush()
+    with sqlite3.connect(tmp_path / DATABASE) as database:
+        assert database.execute("PRAGMA user_version").fetchone() == (2,)
+        assert database.execute("PRAGMA page_size").fetchone() == (65536,)
+    database.close()
+
+
+def test_a_database_another_run_is_making_is_left_alone(tmp_path: Path) -> None:
+    other = sqlite3.connect(tmp_path / DATABASE, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another run has just created the file and is making it
+        store = WorkCache(tmp_path, "kind")
+        key = content_key("w")
+        store.put(key, "skipped")
+        assert store.get(key) is None  # no cache for this run
+        assert (tmp_path / DATABASE).exists()
+        other.execute("CREATE TABLE made_by_the_other_run (x)")
+        other.execute("COMMIT")
+        assert other.execute("SELECT count(*) FROM made_by_the_other_run").fetchone() == (0,)
+    finally:
+        other.close()
+
+
 def test_unused_entries_are_pruned_only_by_age_when_kept_by_days(tmp_path: Path) -> None:
     old, recent = content_key("old"), content_key("recent")
     writer = WorkCache(tmp_path, "pages")
