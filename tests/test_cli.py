@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,41 @@ def test_build_twice_gives_identical_bytes(project: Path, tmp_path: Path) -> Non
     two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*") if p.is_file()}
     assert one.keys() == two.keys()
     assert [path for path in one if one[path] != two[path]] == []
+
+
+def _command(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command as users run it (``run``: ``main``, then the fast exit)."""
+    return subprocess.run(
+        [sys.executable, "-m", "policypress", "-f", str(root / "mkdocs.yml"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_command_exits_with_mains_code_and_all_its_output(project: Path) -> None:
+    ok = _command(project, "check", "-v")
+    assert (ok.returncode, ok.stdout) == (0, "1 policy, 29 references: valid, 21 warning(s)\n")
+    assert len(ok.stderr.splitlines()) == 21  # every warning, each on its line, none lost at exit
+    policy = project / "policy" / "wa-cp-mp-166.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("effective_date:", "efective_date:"), "utf-8")
+    broken = _command(project, "check")
+    assert broken.returncode == 1
+    assert broken.stderr.endswith("1 error(s); nothing was built\n")
+
+
+def test_the_fast_exit_still_runs_the_exit_handlers(project: Path, tmp_path: Path) -> None:
+    """``run`` skips the interpreter's freeing of objects, not what was registered to run at exit."""
+    marker = tmp_path / "handler-ran"
+    script = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        "from policypress.cli import run\n"
+        f"sys.argv = ['policypress', '-f', {str(project / 'mkdocs.yml')!r}, 'check']\n"
+        "run()\n"
+        "print('not reached')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "1 policy, 29 references: valid, 21 warning(s)\n")
+    assert marker.read_text() == "yes"

@@ -9,6 +9,8 @@ finished without a warning, so a failed build leaves the published site as it wa
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -18,7 +20,7 @@ import traceback
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -304,5 +306,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def run() -> NoReturn:
+    """The ``policypress`` command: ``main``, then an exit that leaves the memory to the system.
+
+    A plain interpreter exit frees every object one by one (a thousand policies' models,
+    positions and references: about 0.3 s, a tenth of a check). The exit handlers still run
+    (the work cache commits, worker pools are joined) and the output is flushed; only that
+    freeing is skipped, as the process ends anyway.
+    """
+    code = main()
+    atexit._run_exitfuncs()  # what the interpreter would run at exit, before freeing everything
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or a pipe whose reader left
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
