@@ -126,17 +126,51 @@ def test_the_command_exits_with_mains_code_and_all_its_output(project: Path) -> 
     assert broken.stderr.endswith("1 error(s); nothing was built\n")
 
 
-def test_the_fast_exit_still_runs_the_exit_handlers(project: Path, tmp_path: Path) -> None:
-    """``run`` skips the interpreter's freeing of objects, not what was registered to run at exit."""
-    marker = tmp_path / "handler-ran"
+def _run_in_a_script(project: Path, prelude: str) -> subprocess.CompletedProcess[str]:
+    """``cli.run`` for ``check`` in a fresh interpreter, after ``prelude``."""
     script = (
-        "import atexit, pathlib, sys\n"
-        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        f"{prelude}\n"
+        "import sys\n"
         "from policypress.cli import run\n"
         f"sys.argv = ['policypress', '-f', {str(project / 'mkdocs.yml')!r}, 'check']\n"
         "run()\n"
         "print('not reached')\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120)
-    assert (done.returncode, done.stdout) == (0, "1 policy, 29 references: valid, 21 warning(s)\n")
-    assert marker.read_text() == "yes"
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)
+
+
+VALID = "1 policy, 29 references: valid, 21 warning(s)\n"
+
+
+def test_the_fast_exit_runs_the_exit_handlers_but_frees_nothing(project: Path, tmp_path: Path) -> None:
+    """``run`` skips the interpreter's freeing of objects, not what was registered to run at exit."""
+    handler, freed = tmp_path / "handler-ran", tmp_path / "object-freed"
+    done = _run_in_a_script(
+        project,
+        "import atexit, pathlib\n"
+        f"atexit.register(pathlib.Path({str(handler)!r}).write_text, 'yes')\n"
+        "class Freed:\n"
+        f"    def __del__(self): pathlib.Path({str(freed)!r}).write_text('yes')\n"
+        "kept = Freed()",
+    )
+    assert (done.returncode, done.stdout) == (0, VALID)
+    assert handler.read_text() == "yes"
+    assert not freed.exists()  # a plain exit would have freed ``kept``
+
+
+def test_with_a_worker_still_running_the_command_exits_the_ordinary_way(project: Path, tmp_path: Path) -> None:
+    """A pool left running (a command that ended early) is stopped by the interpreter's exit, not left
+    waited on forever by the exit handlers."""
+    freed = tmp_path / "object-freed"
+    done = _run_in_a_script(
+        project,
+        "import os, pathlib\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "pool = ProcessPoolExecutor(1)\n"
+        "pool.submit(os.getpid).result()\n"
+        "class Freed:\n"
+        f"    def __del__(self): pathlib.Path({str(freed)!r}).write_text('yes')\n"
+        "kept = Freed()",
+    )
+    assert (done.returncode, done.stdout) == (0, VALID)
+    assert freed.read_text() == "yes"

@@ -31,6 +31,7 @@ def _page_faults(function, *args) -> int:  # type: ignore[no-untyped-def]
 def test_returns_what_the_function_returns_and_passes_keywords() -> None:
     assert call_with_deep_frame_stack(_rise_and_fall, times=2, deepest=10) == 20
     assert call_with_deep_frame_stack(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
+    assert call_with_deep_frame_stack(dict, function="a keyword of that name") == {"function": "a keyword of that name"}
 
 
 def test_exceptions_pass_through() -> None:

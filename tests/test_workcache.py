@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import copy_project
+from policypress import project as project_module
 from policypress.checks import check_site
 from policypress.errors import SourceError
 from policypress.project import ProjectLayout, load_project
@@ -231,6 +234,21 @@ def test_bibliography_errors_found_in_another_process_are_reported_the_same(proj
     assert any(d.file == "references.bib" for d in there.value.diagnostics)
 
 
+def _parse_fails(text: str, display: str) -> None:
+    raise RuntimeError("the other process failed")
+
+
+@pytest.mark.usefixtures("bibliography_in_another_process")
+def test_a_failure_in_the_bibliography_process_ends_it_with_the_load(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(project_module, "parse_for_another_process", _parse_fails)  # the fork inherits it
+    with pytest.raises(RuntimeError, match="the other process failed"):
+        load_project(ProjectLayout(project_dir, use_cache=True))
+    assert multiprocessing.active_children() == []
+    assert threading.active_count() == 1  # no pool left waiting on it
+
+
 def test_pages_rendered_by_a_second_process_are_stored_and_errors_still_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -276,3 +294,18 @@ def test_a_write_while_another_run_writes_is_skipped_quickly(tmp_path: Path) -> 
     assert store.get(second) is None
     store.put(second, "two")
     assert store.get(second) == "two"
+
+
+def test_busy_is_told_from_damage_by_the_primary_code() -> None:
+    from policypress.workcache import _is_busy
+
+    def error(code: int) -> sqlite3.OperationalError:
+        failure = sqlite3.OperationalError("from SQLite")
+        failure.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return failure
+
+    assert _is_busy(error(sqlite3.SQLITE_BUSY))
+    assert _is_busy(error(sqlite3.SQLITE_BUSY | 2 << 8))  # SQLITE_BUSY_SNAPSHOT, an extended code
+    assert _is_busy(error(sqlite3.SQLITE_LOCKED | 1 << 8))  # SQLITE_LOCKED_SHAREDCACHE
+    assert not _is_busy(error(sqlite3.SQLITE_CORRUPT))
+    assert not _is_busy(sqlite3.DatabaseError("file is not a database"))

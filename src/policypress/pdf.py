@@ -73,13 +73,14 @@ _WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
 
 
 class _Deflate:
-    """pydyf's view of ``zlib``: streams compressed at ``DEFLATE_LEVEL`` whatever level pydyf asks for."""
+    """pydyf's view of ``zlib``: its streams (``Stream.data``, which asks ``compressobj`` for level 9)
+    are compressed at ``DEFLATE_LEVEL``; everything else is zlib's own."""
 
     def __init__(self, level: int) -> None:
         self.level = level
 
-    def compressobj(self, level: int = -1) -> Any:
-        return zlib.compressobj(self.level)
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(self.level, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(zlib, name)

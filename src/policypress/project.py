@@ -290,7 +290,11 @@ class PendingBibliography:
         if self._executor is None:  # read in this process (or taken from the reference cache)
             bibliography = self.result[0]
             return bibliography.keys if bibliography is not None else None
-        keys, _problems = self._parsed.result()
+        try:
+            keys, _problems = self._parsed.result()
+        except BaseException:
+            self._executor.shutdown(cancel_futures=True)  # the load ends here: so does the other process
+            raise
         return keys
 
     @functools.cached_property

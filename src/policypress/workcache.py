@@ -148,11 +148,11 @@ class WorkCache:
             ).fetchone()
             if row is None:
                 return None
-            now = time.time()
-            if self.keep_days is not None and row[1] < now - _DAY:  # marked at most once a day
-                database.execute("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", (now, self.kind, key))
         except sqlite3.Error:
             return None
+        now = time.time()
+        if self.keep_days is not None and row[1] < now - _DAY:  # marked at most once a day
+            self._write("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", (now, self.kind, key))
         return row[0] if isinstance(row[0], str) else None
 
     def put_text(self, key: str, text: str) -> None:
@@ -161,6 +161,11 @@ class WorkCache:
         if self.recorded is not None:
             self.recorded[key] = text
             return
+        self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (self.kind, key, text, time.time()))
+
+    def _write(self, statement: str, values: tuple[Any, ...]) -> None:
+        """Run ``statement`` in this process's open write transaction (begun if need be, committed
+        every few hundred writes or half second)."""
         database = _database(self.folder)
         if database is None:
             return
@@ -168,7 +173,7 @@ class WorkCache:
             if not database.in_transaction:
                 database.execute("BEGIN")
                 _BEGUN[id(database)] = time.monotonic()
-            database.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (self.kind, key, text, time.time()))
+            database.execute(statement, values)
             self._written += 1
             if (
                 self._written % _WRITES_PER_COMMIT == 0
@@ -250,7 +255,12 @@ def _open(folder: Path) -> sqlite3.Connection | None:
                 database.close()
             if _is_busy(error):
                 return None  # another run is making the database: no cache this time
-            _remove_database(path)  # damaged or of another layout: start again
+            try:
+                # damaged or of another layout: start again. Another run that still has the old file
+                # open keeps writing to it, unseen: only cached work is lost, never a result.
+                _remove_database(path)
+            except OSError:
+                return None
         except OSError:
             return None
     return None
@@ -284,7 +294,8 @@ def _schema_version(database: sqlite3.Connection) -> tuple[int, int]:
 
 def _is_busy(error: sqlite3.Error) -> bool:
     """Whether ``error`` is another run holding the database (not damage)."""
-    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    code = getattr(error, "sqlite_errorcode", None)  # an extended code: its low byte is the primary one
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _forget_connections() -> None:
