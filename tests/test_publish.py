@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,12 +20,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def build(root: Path, **env: str) -> subprocess.Popen[bytes]:
+def build(root: Path, stderr: Any = subprocess.DEVNULL, **env: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "policypress", "-f", str(root / "mkdocs.yml"), "build"],
         cwd=root,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         env={**os.environ, **env},
     )
 
@@ -40,24 +41,39 @@ def built(tmp_path: Path) -> Path:
     return root
 
 
-def kill_midway(root: Path, sig: signal.Signals) -> int:
-    """Start a build, wait until it is writing its staging folder, then send ``sig``."""
-    process = build(root)
-    deadline = time.monotonic() + 60
-    while not any(p.glob("*") for p in staging_dirs(root)):
-        assert process.poll() is None, "the build ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    process.send_signal(sig)
-    return process.wait(timeout=60)
+def kill_midway(root: Path, sig: signal.Signals, stderr: Any = subprocess.DEVNULL) -> int:
+    """Start a build, wait until it is writing its staging folder, then send ``sig``.
+
+    If the build had already swapped its new site in when the signal came (its staging folder
+    then holds the old site while that is removed: too late to interrupt anything), it is tried
+    again: the site folder's inode tells.
+    """
+    for _attempt in range(5):
+        published = (root / "site").stat().st_ino
+        process = build(root, stderr=stderr)
+        own = f".site-build-{process.pid}-"
+        deadline = time.monotonic() + 60
+        while not any(any(p.glob("*")) for p in staging_dirs(root) if p.name.startswith(own)):
+            assert process.poll() is None, "the build ended before it could be interrupted"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        process.send_signal(sig)
+        code = process.wait(timeout=60)
+        if (root / "site").stat().st_ino == published:
+            return code
+    raise AssertionError("each build had published its site before the signal reached it")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_terminated_build_leaves_site_and_no_temporary_folder(built: Path, sig: signal.Signals) -> None:
     before = snapshot(built / "site")
-    assert kill_midway(built, sig) == 1
+    with (built.parent / "build.err").open("w+b") as errors:
+        code = kill_midway(built, sig, stderr=errors)
+        errors.seek(0)
+        said = errors.read().decode("utf-8", "replace")
+    assert code == 1, said
     assert snapshot(built / "site") == before
-    assert staging_dirs(built) == []
+    assert staging_dirs(built) == [], said
 
 
 def test_killed_build_leaves_site_and_the_next_build_sweeps_up(built: Path) -> None:
