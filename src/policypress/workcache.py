@@ -295,7 +295,7 @@ def _schema_version(database: sqlite3.Connection) -> tuple[int, int]:
 def _is_busy(error: sqlite3.Error) -> bool:
     """Whether ``error`` is another run holding the database (not damage)."""
     code = getattr(error, "sqlite_errorcode", None)  # an extended code: its low byte is the primary one
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _forget_connections() -> None:
