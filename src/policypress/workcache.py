@@ -273,13 +273,16 @@ def _remove_database(path: Path) -> None:
 
 def _has_schema(database: sqlite3.Connection) -> bool:
     """Whether the database has this version's layout; a new (empty) one is given it."""
-    if _schema_version(database) == (0, 0):
+    version, tables = _schema_version(database)
+    if (version, tables) == (0, 0):
         database.execute("BEGIN IMMEDIATE")  # two runs may find it empty: one makes it, in one transaction
-        if _schema_version(database) == (0, 0):
+        version, tables = _schema_version(database)
+        if (version, tables) == (0, 0):
             database.execute(_SCHEMA)
             database.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            version = _SCHEMA_VERSION
         database.execute("COMMIT")
-    if _schema_version(database)[0] != _SCHEMA_VERSION:
+    if version != _SCHEMA_VERSION:
         return False
     database.execute("SELECT count(*) FROM entries WHERE kind = ''").fetchone()
     return True
