@@ -116,11 +116,12 @@ def tree_megabytes(path: Path) -> float:
 
 def render_naive_project(project: Path, naive: Path) -> int:
     """Write the policypress pages as plain Markdown into ``naive/docs`` with a policypress-free mkdocs.yml."""
-    from policypress.checks import check_site
+    from policypress.build.check import check_site
+    from policypress.build.workspace import Workspace
+    from policypress.options import DateFormats
     from policypress.project import ProjectLayout
-    from policypress.render import DateFormats
 
-    project_model, renderer = check_site(ProjectLayout(project), project / "templates", DateFormats())
+    project_model, renderer = check_site(Workspace(ProjectLayout(project), project / "templates", DateFormats()))
     docs = naive / "docs"
     shutil.copytree(project / "docs", docs)
     (docs / "index.md").write_text(renderer.render_index(project_model), encoding="utf-8")

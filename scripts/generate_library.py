@@ -19,7 +19,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from policypress.anchors import letters
+from policypress.model.numbering import letters
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED_DIRS = ("templates", "docs", "overrides")

@@ -12,10 +12,10 @@ from pybtex.database import Entry
 from pybtex.plugin import find_plugin
 from pybtex.style import FormattedEntry
 
-from policypress.ama import AmaStyle, EntryError
-from policypress.bibliography import Bibliography, FormattedReference, load_bibliography, parse_bibliography
+from policypress.bibliography.ama import AmaStyle, EntryError
+from policypress.bibliography.bibtex import Bibliography, FormattedReference, load_bibliography, parse_bibliography
 from policypress.errors import SourceError
-from policypress.textsyntax import escape_text
+from policypress.model.inline import escape_text
 
 REFERENCES_BIB = Path(__file__).resolve().parents[1] / "references.bib"
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from policypress.citations import CitationAnchors, collapse_numbers
+from policypress.bibliography.citations import CitationAnchors, collapse_numbers
 from policypress.errors import SourceError
-from policypress.model import Policy
-from policypress.project import ProjectLayout, load_project
-from policypress.textsyntax import Citation
+from policypress.load.loader import load_project
+from policypress.model.inline import Citation
+from policypress.model.policy import Policy
+from policypress.project import ProjectLayout
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
 

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from policypress.diff import (
-    Segment,
-    _pair_by_content,
-    diff_criteria,
-    diff_revision_log,
-    plain_text,
-    redline,
-)
-from policypress.gitsource import Side
-from policypress.governance import find_hidden_characters
-from policypress.model import Criterion, Revision
-from policypress.review import escape_markdown, markdown_redline
+from policypress.model.policy import Criterion, Revision
+from policypress.review.diff import Segment, _pair_by_content, diff_criteria, diff_revision_log, plain_text, redline
+from policypress.review.governance import find_hidden_characters
+from policypress.review.report import escape_markdown, markdown_redline
+from policypress.review.sides import Side
 
 PAIRS = [
     ("considered not medically necessary because x", "considered medically necessary when y"),

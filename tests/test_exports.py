@@ -11,8 +11,9 @@ import jsonschema
 import pytest
 
 from conftest import ROOT, copy_project
-from policypress.exports import SCHEMAS, export_files
-from policypress.project import Project, ProjectLayout, load_project
+from policypress.load.loader import load_project
+from policypress.project import Project, ProjectLayout
+from policypress.render.exports import SCHEMAS, export_files
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
 

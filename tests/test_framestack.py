@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from policypress.framestack import call_with_deep_frame_stack
+from policypress.speed.framestack import call_with_deep_frame_stack
 
 
 def _descend(depth: int) -> int:

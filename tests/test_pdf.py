@@ -20,7 +20,8 @@ from pypdf import PageObject, PdfReader
 from pypdf.generic import BooleanObject
 
 from conftest import ROOT
-from policypress.project import ProjectLayout, load_project
+from policypress.load.loader import load_project
+from policypress.project import ProjectLayout
 from seedtext import seed_blocks, seed_references
 
 PDF = Path("pdf/wa-cp-mp-166.pdf")
@@ -195,7 +196,7 @@ def test_every_font_is_embedded(reader: PdfReader) -> None:
 
 def test_page_content_is_deflated_at_the_chosen_level(reader: PdfReader) -> None:
     """Each page's content stream is exactly what zlib makes of it at ``DEFLATE_LEVEL`` (not pydyf's 9)."""
-    from policypress.pdf import DEFLATE_LEVEL
+    from policypress.pdf.engine import DEFLATE_LEVEL
 
     stored = []
     for page in reader.pages:

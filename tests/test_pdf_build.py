@@ -20,14 +20,17 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, copy_project
-from policypress.checks import check_site
-from policypress.cli import main
-from policypress.pdf import ASSET_BASE_URL, AssetFetcher, engine_fingerprint, render_pdf
-from policypress.pdfbuild import ProgressBar, pdf_url, source_provenance
-from policypress.pdfcache import PdfCache
-from policypress.pdfjob import Attachment, PdfError, PdfJob, PrintRenderer, Provenance
+from policypress.build.check import check_site
+from policypress.build.provenance import source_provenance
+from policypress.build.workspace import Workspace
+from policypress.cli import ProgressBar, main
+from policypress.errors import PdfError
+from policypress.options import DateFormats
+from policypress.pdf.engine import ASSET_BASE_URL, AssetFetcher, engine_fingerprint, render_pdf
 from policypress.project import ProjectLayout
-from policypress.render import DateFormats
+from policypress.render.printjob import Attachment, PdfJob, PrintRenderer, Provenance
+from policypress.render.urls import pdf_url
+from policypress.speed.pdfcache import PdfCache
 
 TEMPLATES = ROOT / "templates"
 EPOCH = "1730419200"  # 2024-11-01T00:00:00Z
@@ -252,8 +255,7 @@ def test_provenance_names_the_commit_and_whether_sources_differ(
     assert source_provenance(layout, ["templates"]).commit == head
     (project / "templates" / "pdf.css").write_text("/* changed */", encoding="utf-8")
     assert source_provenance(layout, ["templates"]).commit == f"{head}-dirty"
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    assert source_provenance(layout).date == dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
+    assert source_provenance(layout, epoch=EPOCH).date == dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
 
 
 def test_pdf_link_from_the_page() -> None:
@@ -299,7 +301,9 @@ def test_a_pdf_does_not_depend_on_what_the_process_rendered_before(tmp_path: Pat
     policy.write_text(
         policy.read_text(encoding="utf-8").replace("Sacroiliac", "Ünïcode “Sacroiliac”"), encoding="utf-8"
     )
-    project, renderer = check_site(ProjectLayout(root), root / "templates", DateFormats(), trial_render=False)
+    project, renderer = check_site(
+        Workspace(ProjectLayout(root), root / "templates", DateFormats()), trial_render=False
+    )
     printer = PrintRenderer(renderer, root / "templates")
     provenance = Provenance("abc", dt.datetime(2024, 11, 1, tzinfo=dt.UTC))
     seed, other = (printer.job(project, source, ProjectLayout(root), provenance) for source in project.policies)
@@ -329,7 +333,7 @@ def test_workers_end_when_the_command_is_killed() -> None:
     """SIGKILL gives a build no chance to stop its workers: they must end with it on their own."""
     script = (
         "import sys, time\n"
-        "from policypress.pdfbuild import RenderPool\n"
+        "from policypress.speed.pdfpool import RenderPool\n"
         "pool = RenderPool(workers=1)\n"
         "pool.engine()\n"
         "print(*pool._executor._processes, flush=True)\n"

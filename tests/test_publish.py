@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import copy_project
-from policypress.publish import remove_stale_staging, staging_folder, swap_in
+from policypress.build.publish import remove_stale_staging, staging_folder, swap_in
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

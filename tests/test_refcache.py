@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_project
-from policypress import bibliography as bibliography_module
-from policypress import refcache
+from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
-from policypress.project import ProjectLayout, load_project
-from policypress.render import PageRenderer
+from policypress.project import ProjectLayout
+from policypress.render.pages import PageRenderer
+from policypress.speed import bibliography as bibliography_module
+from policypress.speed import refcache
 
 
 def page_of(root: Path) -> str:
-    project = load_project(ProjectLayout(root, use_cache=True))
+    project = Workspace(ProjectLayout(root)).load()
     return PageRenderer(ROOT / "templates").render_policy(project, project.policies[0])
 
 
@@ -47,7 +48,7 @@ def test_a_bibliography_with_problems_is_not_cached(tmp_path: Path) -> None:
     bib = root / "references.bib"
     bib.write_text(bib.read_text(encoding="utf-8").replace("  journal  = {J Pain Res},\n", "", 1))
     with pytest.raises(SourceError):
-        load_project(ProjectLayout(root, use_cache=True))
+        Workspace(ProjectLayout(root)).load()
     assert not list((root / ".cache" / "references").glob("*.json"))
 
 
@@ -56,7 +57,7 @@ def test_the_key_covers_the_text_and_the_formatting_code(monkeypatch: pytest.Mon
     key = refcache.cache_key(text)
     assert refcache.cache_key(text + " ") != key
     refcache._formatter_fingerprint.cache_clear()
-    monkeypatch.setattr(refcache, "_FORMATTER_MODULES", ("ama.py",))  # as if other code had changed
+    monkeypatch.setattr(refcache, "_FORMATTER_MODULES", ("bibliography/ama.py",))  # as if other code had changed
     try:
         assert refcache.cache_key(text) != key
     finally:
@@ -65,8 +66,8 @@ def test_the_key_covers_the_text_and_the_formatting_code(monkeypatch: pytest.Mon
 
 def test_cached_bibliography_still_quotes_its_entries(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    parsed = load_project(ProjectLayout(root, use_cache=True)).bibliography
-    cached = load_project(ProjectLayout(root, use_cache=True)).bibliography
+    parsed = Workspace(ProjectLayout(root)).load().bibliography
+    cached = Workspace(ProjectLayout(root)).load().bibliography
     assert parsed.keys == cached.keys
     assert [cached.source(k) for k in cached.keys] == [parsed.source(k) for k in parsed.keys]
     assert cached.source("ho2013").startswith("@article{ho2013,")

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from policypress.anchors import criterion_label, roman, slugify
-from policypress.project import Project, ProjectLayout, load_project
-from policypress.render import PageRenderer, css_string
+from policypress.load.loader import load_project
+from policypress.model.numbering import criterion_label, roman, slugify
+from policypress.project import Project, ProjectLayout
+from policypress.render.pages import PageRenderer, css_string
 
 GOLDEN = ROOT / "tests" / "golden"
 NESTED = ROOT / "tests" / "fixtures" / "nested"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT
-from policypress.schema import SCHEMA_FILE, policy_schema_text
-from policypress.yamlsource import load_yaml
+from policypress.model.schema import SCHEMA_FILE, policy_schema_text
+from policypress.sources.yamlsource import load_yaml
 
 
 def test_committed_schema_is_current() -> None:

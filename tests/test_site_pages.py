@@ -10,10 +10,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT
-from policypress.changes import atom_feed, recent_changes
-from policypress.exports import codes_export
-from policypress.project import Project, ProjectLayout, load_project
-from policypress.render import PageRenderer
+from policypress.load.loader import load_project
+from policypress.project import Project, ProjectLayout
+from policypress.render.changes import atom_feed, recent_changes
+from policypress.render.exports import codes_export
+from policypress.render.pages import PageRenderer
 from test_render import check_golden
 
 ATOM = "{http://www.w3.org/2005/Atom}"

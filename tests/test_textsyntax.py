@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from policypress.textsyntax import (
+from policypress.model.inline import (
     Citation,
     Emphasis,
     Link,

@@ -11,12 +11,16 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project
-from policypress import project as project_module
-from policypress.checks import check_site
+from policypress.build.check import check_site
+from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
-from policypress.project import ProjectLayout, load_project
-from policypress.render import DateFormats, PageRenderer
-from policypress.workcache import DATABASE, WorkCache, content_key
+from policypress.load.loader import load_project
+from policypress.options import DateFormats
+from policypress.project import ProjectLayout
+from policypress.render.pages import PageRenderer
+from policypress.speed import bibliography as stored_bibliography_module
+from policypress.speed.fingerprint import content_key
+from policypress.speed.workcache import DATABASE, WorkCache
 
 SEED = "policy/wa-cp-mp-166.yaml"
 
@@ -27,7 +31,7 @@ def project_dir(tmp_path: Path) -> Path:
 
 
 def _check(root: Path) -> tuple:
-    return check_site(ProjectLayout(root, use_cache=True), root / "templates", DateFormats())
+    return check_site(Workspace(ProjectLayout(root), root / "templates", DateFormats()))
 
 
 def _entries(root: Path, kind: str) -> list[str]:
@@ -42,9 +46,9 @@ def _overwrite(root: Path, kind: str, value: str) -> None:
 
 def test_a_cached_load_gives_the_same_project_as_parsing(project_dir: Path) -> None:
     parsed = load_project(ProjectLayout(project_dir))
-    first = load_project(ProjectLayout(project_dir, use_cache=True))  # parses and stores
+    first = Workspace(ProjectLayout(project_dir)).load()  # parses and stores
     assert _entries(project_dir, "sources") and _entries(project_dir, "citations")
-    second = load_project(ProjectLayout(project_dir, use_cache=True))  # from the store
+    second = Workspace(ProjectLayout(project_dir)).load()  # from the store
     assert (
         [s.policy for s in second.policies] == [s.policy for s in parsed.policies] == [s.policy for s in first.policies]
     )
@@ -53,33 +57,33 @@ def test_a_cached_load_gives_the_same_project_as_parsing(project_dir: Path) -> N
 
 
 def test_an_edited_policy_is_read_again_and_its_old_entry_pruned(project_dir: Path) -> None:
-    load_project(ProjectLayout(project_dir, use_cache=True))
+    Workspace(ProjectLayout(project_dir)).load()
     before = _entries(project_dir, "sources")
     policy = project_dir / SEED
     policy.write_text(policy.read_text(encoding="utf-8").replace("Sacroiliac", "Sacro-iliac", 1), encoding="utf-8")
-    project = load_project(ProjectLayout(project_dir, use_cache=True))
+    project = Workspace(ProjectLayout(project_dir)).load()
     assert "Sacro-iliac" in project.policies[0].policy.title
     after = _entries(project_dir, "sources")
     assert len(after) == len(before) == 1 and after != before
 
 
 def test_a_damaged_entry_reads_as_a_miss(project_dir: Path) -> None:
-    expected = load_project(ProjectLayout(project_dir, use_cache=True))
+    expected = Workspace(ProjectLayout(project_dir)).load()
     _overwrite(project_dir, "sources", '{"policy": "not json')
     _overwrite(project_dir, "citations", '[["only", "two"]]')
-    again = load_project(ProjectLayout(project_dir, use_cache=True))
+    again = Workspace(ProjectLayout(project_dir)).load()
     assert [s.policy for s in again.policies] == [s.policy for s in expected.policies]
     assert again.notes == expected.notes
 
 
 def test_citation_errors_found_after_a_bibliography_edit_keep_their_lines(project_dir: Path) -> None:
-    clean = load_project(ProjectLayout(project_dir, use_cache=True))
+    clean = Workspace(ProjectLayout(project_dir)).load()
     key = clean.policies[0].policy.references[3]
     bib = project_dir / "references.bib"
     text = bib.read_text(encoding="utf-8")
     bib.write_text(text.replace(f"{{{key},", f"{{{key}Renamed,", 1), encoding="utf-8")
     with pytest.raises(SourceError) as cached:
-        load_project(ProjectLayout(project_dir, use_cache=True))  # policy from the store, citations anew
+        Workspace(ProjectLayout(project_dir)).load()  # policy from the store, citations anew
     with pytest.raises(SourceError) as uncached:
         load_project(ProjectLayout(project_dir))
     assert cached.value.diagnostics == uncached.value.diagnostics
@@ -201,13 +205,13 @@ def test_unused_entries_are_pruned_only_by_age_when_kept_by_days(tmp_path: Path)
 @pytest.fixture
 def bibliography_in_another_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any bibliography the reference cache lacks is parsed by a second process (as at five thousand entries)."""
-    monkeypatch.setattr("policypress.project.PARALLEL_BIBLIOGRAPHY_BYTES", 0)
+    monkeypatch.setattr("policypress.speed.bibliography.PARALLEL_BIBLIOGRAPHY_BYTES", 0)
 
 
 @pytest.mark.usefixtures("bibliography_in_another_process")
 def test_a_bibliography_parsed_in_another_process_gives_the_same_project(project_dir: Path) -> None:
     here = load_project(ProjectLayout(project_dir))
-    there = load_project(ProjectLayout(project_dir, use_cache=True))
+    there = Workspace(ProjectLayout(project_dir)).load()
     assert not there.bibliography.parsed  # it came back formatted, as plain data
     assert there.bibliography.keys == here.bibliography.keys
     assert [there.bibliography.format(k) for k in there.bibliography] == [
@@ -227,7 +231,7 @@ def test_bibliography_errors_found_in_another_process_are_reported_the_same(proj
     broken = text.replace("title", "title = {Twice},\n  title", 1).replace("@article{", "@article{,", 1)
     bib.write_text(broken, encoding="utf-8")
     with pytest.raises(SourceError) as there:
-        load_project(ProjectLayout(project_dir, use_cache=True))
+        Workspace(ProjectLayout(project_dir)).load()
     with pytest.raises(SourceError) as here:
         load_project(ProjectLayout(project_dir))
     assert there.value.diagnostics == here.value.diagnostics
@@ -242,9 +246,9 @@ def _parse_fails(text: str, display: str) -> None:
 def test_a_failure_in_the_bibliography_process_ends_it_with_the_load(
     project_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(project_module, "parse_for_another_process", _parse_fails)  # the fork inherits it
+    monkeypatch.setattr(stored_bibliography_module, "parse_for_another_process", _parse_fails)  # the fork inherits it
     with pytest.raises(RuntimeError, match="the other process failed"):
-        load_project(ProjectLayout(project_dir, use_cache=True))
+        Workspace(ProjectLayout(project_dir)).load()
     assert multiprocessing.active_children() == []
     assert threading.active_count() == 1  # no pool left waiting on it
 
@@ -252,7 +256,7 @@ def test_a_failure_in_the_bibliography_process_ends_it_with_the_load(
 def test_pages_rendered_by_a_second_process_are_stored_and_errors_still_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("policypress.checks.PARALLEL_RENDER_PAGES", 0)
+    monkeypatch.setattr("policypress.speed.prerender.PARALLEL_RENDER_PAGES", 0)
     root = copy_project(tmp_path / "project")
     seed = root / SEED
     for number in (167, 168, 169):
@@ -268,7 +272,7 @@ def test_pages_rendered_by_a_second_process_are_stored_and_errors_still_reported
     template.write_text(template.read_text(encoding="utf-8") + "{{ policy.no_such_field }}\n", encoding="utf-8")
     with pytest.raises(SourceError) as failed:
         _check(root)
-    monkeypatch.setattr("policypress.checks.PARALLEL_RENDER_PAGES", 10_000)
+    monkeypatch.setattr("policypress.speed.prerender.PARALLEL_RENDER_PAGES", 10_000)
     with pytest.raises(SourceError) as failed_here:
         _check(root)
     assert failed.value.diagnostics == failed_here.value.diagnostics
@@ -297,7 +301,7 @@ def test_a_write_while_another_run_writes_is_skipped_quickly(tmp_path: Path) -> 
 
 
 def test_busy_is_told_from_damage_by_the_primary_code() -> None:
-    from policypress.workcache import _is_busy
+    from policypress.speed.workcache import _is_busy
 
     def error(code: int) -> sqlite3.OperationalError:
         failure = sqlite3.OperationalError("from SQLite")

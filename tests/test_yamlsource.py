@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from policypress.errors import SourceError
-from policypress.yamlsource import MAX_FILE_BYTES, load_yaml, parse_yaml
+from policypress.sources.yamlsource import MAX_FILE_BYTES, load_yaml, parse_yaml
 
 
 def messages(text: str) -> list[str]:

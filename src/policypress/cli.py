@@ -1,94 +1,60 @@
-"""The ``policypress`` command: ``check`` validates, ``build`` publishes the site.
+"""The ``policypress`` command: ``check`` validates, ``build`` publishes the site, ``pdf``, ``diff``, ``schema``.
 
-User errors print as ``file:line:col: message [code]`` and exit 1, never as a
-traceback; anything unexpected is reported as a policypress bug (exit 2). ``build``
-writes into a fresh folder beside ``site/`` and swaps it in only after MkDocs
-finished without a warning, so a failed build leaves the published site as it was.
+User errors (every ``PolicyPressError``) print as ``file:line:col: message [code]`` or
+``error: …`` and exit 1, never as a traceback; anything unexpected is reported as a
+policypress bug (exit 2). This is the only module that prints. ``build`` writes into a
+fresh folder beside ``site/`` and swaps it in only after MkDocs finished without a
+warning, so a failed build leaves the published site as it was.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
-import datetime as dt
 import logging
-import multiprocessing
 import os
-import subprocess
 import sys
-import threading
+import time
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
-import yaml
-
-from policypress.checks import check_site
-from policypress.errors import Diagnostic, SourceError, display_path
-from policypress.pdfbuild import RenderPool
-from policypress.plugin import PolicyPressConfig
+from policypress.build.check import check_site
+from policypress.build.pdfs import PdfMaker, build_policy_pdfs
+from policypress.build.provenance import source_date_epoch, source_provenance
+from policypress.build.publish import staging_folder, swap_in
+from policypress.build.review import error_report, make_review
+from policypress.build.workspace import Workspace
+from policypress.errors import BuildInterrupted, PolicyPressError, ReviewError
+from policypress.model.schema import SCHEMA_FILE, policy_schema_text
+from policypress.options import Options, read_options
 from policypress.project import Project, ProjectLayout
-from policypress.publish import BuildInterrupted, staging_folder, swap_in
-from policypress.render import PageRenderer
-from policypress.schema import SCHEMA_FILE, policy_schema_text
+from policypress.render.pages import PageRenderer
+from policypress.render.urls import PDF_DIR
+from policypress.speed.fastexit import exit_fast
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_BUG = 2
 
 
-def _plugin_options(config_file: Path) -> dict[str, str]:
-    """The policypress plugin's options in mkdocs.yml (without importing MkDocs)."""
-    with config_file.open(encoding="utf-8") as handle:
-        config = yaml.load(handle, Loader=_MkDocsYamlLoader)
-    for plugin in config.get("plugins", []) or []:
-        if isinstance(plugin, dict) and "policypress" in plugin:
-            return dict(plugin["policypress"] or {})
-    return {}
-
-
-class _MkDocsYamlLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, which may use MkDocs' ``!ENV`` / ``!relative`` tags (kept as plain values)."""
-
-
-_MkDocsYamlLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-def _options(config_file: Path) -> PolicyPressConfig:
-    """The policypress options of mkdocs.yml, validated (with their defaults) as the plugin sees them."""
-    options = PolicyPressConfig()
-    options.load_dict(_plugin_options(config_file))
-    failed, _warnings = options.validate()
-    if failed:
-        shown = display_path(config_file, Path.cwd())
-        raise SourceError(
-            [
-                Diagnostic(shown, 1, 1, "config.invalid", f"plugins.policypress.{name}: {error}")
-                for name, error in failed
-            ]
-        )
-    return options
-
-
 def _layout(config_file: Path) -> ProjectLayout:
     """Where the sources of the project configured by ``config_file`` are."""
-    return _options(config_file).layout(config_file.resolve().parent)
+    return read_options(config_file).layout(config_file.resolve().parent)
 
 
-def _check(config_file: Path, *, trial_render: bool = True) -> tuple[Project, PageRenderer]:
-    """Load, cross-check and (unless a build follows) trial-render everything the site is built from."""
-    options = _options(config_file)
-    root = config_file.resolve().parent
-    layout, template_dir = options.layout(root), options.template_dir(root)
-    return check_site(layout, template_dir, options.formats(), trial_render=trial_render)
+def _workspace(args: argparse.Namespace, config_file: Path | None = None) -> tuple[Options, Workspace]:
+    """The options of the site and its workspace (without the speed layer under ``--plain``)."""
+    config_file = config_file or args.config_file
+    options = read_options(config_file)
+    return options, Workspace.for_options(options, config_file.resolve().parent, fast=not args.plain)
 
 
 def command_check(args: argparse.Namespace) -> int:
     """Validate every source and trial-render every page; exit 1 on errors (or warnings with --strict)."""
-    project, _renderer = _check(args.config_file)
+    _options, workspace = _workspace(args)
+    project, _renderer = check_site(workspace)
     warnings = [note for note in project.notes if note.severity == "warning"]
     if args.verbose:
         for note in project.notes:
@@ -104,38 +70,6 @@ def command_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _source_date_epoch(root: Path, project: Project) -> str:
-    """The time the output claims to be from, the same for every build of the same sources.
-
-    ``SOURCE_DATE_EPOCH`` when set; else the last commit's time; outside git, the
-    latest date any policy mentions (effective, reviewed or approved).
-    """
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        return os.environ["SOURCE_DATE_EPOCH"]
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True, text=True, check=False
-        )
-        if result.returncode == 0 and result.stdout.strip().isdigit():
-            return result.stdout.strip()
-    except OSError:
-        pass
-    latest = max(
-        (
-            day
-            for source in project.policies
-            for day in (
-                source.policy.effective_date,
-                source.policy.last_review_date,
-                *(dt.date.fromisoformat(f"{r.approval_date}-01") for r in source.policy.revision_log),
-            )
-            if day is not None
-        ),
-        default=dt.date(1980, 1, 1),
-    )
-    return str(int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()))
-
-
 def command_build(args: argparse.Namespace) -> int:
     """Build the site into a staging folder, then swap it in place of ``site/`` atomically."""
     from mkdocs.commands.build import build
@@ -146,22 +80,27 @@ def command_build(args: argparse.Namespace) -> int:
     root = config_file.parent
     # refuse early, with compiler-style messages; the plugin reuses what was loaded (pages are
     # rendered once, by the build itself, which reports a template error the same way)
-    project, renderer = _check(config_file, trial_render=False)
-    pool = RenderPool().start()  # loads WeasyPrint on another core while this one builds the pages
-    os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(root, project)
-    _log_mkdocs_warnings()
-    site_dir = (root / args.site_dir).resolve()
-    with pool, staging_folder(site_dir) as staging:
-        config = load_config(str(config_file), site_dir=str(staging), strict=True)
-        config.plugins["policypress"].use_checked(project, renderer)
-        try:
-            build(config)
-        except (Abort, ConfigurationError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_USER_ERROR
-        if _write_pdfs(config, staging / "pdf", project, renderer, pool) != EXIT_OK:
-            return EXIT_USER_ERROR
-        swap_in(staging, site_dir)
+    _options, workspace = _workspace(args, config_file)
+    project, renderer = check_site(workspace, trial_render=False)
+    maker = workspace.pdf_maker()
+    try:
+        maker.start()  # loads the PDF engine on another core while this one builds the pages
+        epoch = source_date_epoch(root, project, os.environ.get("SOURCE_DATE_EPOCH"))
+        os.environ["SOURCE_DATE_EPOCH"] = epoch  # MkDocs dates the sitemap by it
+        _log_mkdocs_warnings()
+        site_dir = (root / args.site_dir).resolve()
+        with staging_folder(site_dir) as staging:
+            config = load_config(str(config_file), site_dir=str(staging), strict=True)
+            config.plugins["policypress"].use_checked(workspace, project, renderer)
+            try:
+                build(config)
+            except (Abort, ConfigurationError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return EXIT_USER_ERROR
+            _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
+            swap_in(staging, site_dir)
+    finally:
+        maker.close()
     print(f"site built: {site_dir}")
     return EXIT_OK
 
@@ -171,56 +110,86 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
-    with RenderPool().start() as pool:  # loads WeasyPrint on another core while this one loads the sources
-        project, renderer = _check(config_file, trial_render=False)  # the PDFs render every page anyway
-        os.environ["SOURCE_DATE_EPOCH"] = _source_date_epoch(config_file.parent, project)
-        config = load_config(str(config_file), strict=True)
-        out_dir = (config_file.parent / args.site_dir).resolve() / "pdf"
-        return _write_pdfs(config, out_dir, project, renderer, pool, use_cache=not args.no_cache)
-
-
-def _write_pdfs(
-    config: Any, out_dir: Path, project: Project, renderer: PageRenderer, pool: RenderPool, *, use_cache: bool = True
-) -> int:
-    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
-    from policypress.pdfbuild import build_policy_pdfs
-    from policypress.pdfjob import PdfError
-
-    options = config.plugins["policypress"].config
-    root = Path(config.config_file_path).resolve().parent
+    _options, workspace = _workspace(args, config_file)
+    maker = workspace.pdf_maker(use_cache=not args.no_cache)
     try:
-        report = build_policy_pdfs(
-            project,
-            options.layout(root),
-            renderer,
-            options.template_dir(root),
-            out_dir,
-            markdown_extensions=config.markdown_extensions,
-            extension_configs=config.mdx_configs,
-            use_cache=use_cache,
-            pool=pool,
-        )
-    except PdfError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    print(report.summary())
+        maker.start()  # loads the PDF engine on another core while this one loads the sources
+        project, renderer = check_site(workspace, trial_render=False)  # the PDFs render every page anyway
+        epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
+        config = load_config(str(config_file), strict=True)
+        out_dir = (config_file.parent / args.site_dir).resolve() / PDF_DIR
+        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
+    finally:
+        maker.close()
     return EXIT_OK
 
 
-def command_diff(args: argparse.Namespace) -> int:
-    """Review report between two git revisions; ``--check`` fails on governance violations."""
-    from policypress.review import run_diff
-
-    return run_diff(
-        args.config_file,
-        args.base,
-        args.head,
-        _layout,
-        output_format=args.format,
-        output=args.output,
-        check=args.check,
-        merge_base=args.merge_base,
+def _write_pdfs(
+    config: Any,
+    workspace: Workspace,
+    out_dir: Path,
+    project: Project,
+    renderer: PageRenderer,
+    maker: PdfMaker,
+    epoch: str,
+) -> None:
+    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
+    layout = workspace.layout
+    provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
+    bar = ProgressBar(len(project.policies), sys.stderr)
+    report = build_policy_pdfs(
+        project,
+        layout,
+        renderer,
+        workspace.template_dir,
+        out_dir,
+        maker,
+        provenance,
+        markdown_extensions=config.markdown_extensions,
+        extension_configs=config.mdx_configs,
+        progress=lambda _done, _total: bar.advance(),
     )
+    bar.close()
+    print(report.summary())
+
+
+def command_diff(args: argparse.Namespace) -> int:
+    """Review report between two git revisions; ``--check`` fails on governance violations.
+
+    Without ``--check`` the report goes to ``--output`` or stdout. With ``--check`` the
+    violations go to stderr (compiler style) and the report only to ``--output``.
+    """
+    try:
+        outcome = make_review(
+            args.config_file,
+            args.base,
+            args.head,
+            _layout,
+            output_format=args.format,
+            merge_base=args.merge_base,
+        )
+    except ReviewError as exc:
+        if args.output is not None:
+            _write_text(args.output, error_report(exc.messages, args.format))
+        raise
+    if args.output is not None:
+        _write_text(args.output, outcome.report)
+    elif not args.check:
+        sys.stdout.write(outcome.report)
+    if not args.check:
+        return EXIT_OK
+    for violation in outcome.violations:
+        print(violation.format(), file=sys.stderr)
+    if outcome.violations:
+        print(f"governance check failed: {len(outcome.violations)} problem(s)", file=sys.stderr)
+        return EXIT_USER_ERROR
+    print(f"governance check passed ({outcome.summary})")
+    return EXIT_OK
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _log_mkdocs_warnings() -> None:
@@ -247,6 +216,41 @@ def command_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class ProgressBar:
+    """``[#####-----] 12/40 PDFs`` on one terminal line; silent when the stream is not a terminal."""
+
+    def __init__(self, total: int, stream: TextIO, width: int = 30, clock: Callable[[], float] = time.monotonic):
+        self.total = total
+        self.stream = stream
+        self.width = width
+        self.done = 0
+        self.enabled = total > 0 and _isatty(stream)
+        self._clock = clock
+        self._drawn = -1.0
+
+    def advance(self) -> None:
+        self.done += 1
+        now = self._clock()
+        if self.enabled and (self.done == self.total or now - self._drawn >= 0.1):
+            self._drawn = now
+            filled = self.width * self.done // self.total
+            bar = "#" * filled + "-" * (self.width - filled)
+            self.stream.write(f"\rpdf [{bar}] {self.done}/{self.total}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policypress", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -255,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("mkdocs.yml"),
         help="the site's mkdocs.yml (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="no caches and no second processes: slower, the same output (to rule out a cache)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate policies, the bibliography and boilerplate")
@@ -288,14 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except SourceError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic.format(), file=sys.stderr)
-        print(f"{len(exc.diagnostics)} error(s); nothing was built", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except (BuildInterrupted, KeyboardInterrupt) as exc:
-        print(f"error: {exc or 'build interrupted'}; site/ was left as it was", file=sys.stderr)
-        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return _report(BuildInterrupted())
+    except PolicyPressError as exc:
+        return _report(exc)
     except FileNotFoundError as exc:
         print(f"error: {exc.filename}: no such file", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -308,25 +313,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def run() -> NoReturn:
-    """The ``policypress`` command: ``main``, then an exit that leaves the memory to the system.
+def _report(error: PolicyPressError) -> int:
+    """The one handler of user errors: each error's own lines on stderr, exit 1."""
+    for line in error.lines():
+        print(line, file=sys.stderr)
+    return EXIT_USER_ERROR
 
-    A plain interpreter exit frees every object one by one (a thousand policies' models,
-    positions and references: about 0.3 s, a tenth of a check). When nothing but this thread
-    is left running, the exit handlers run (the work cache commits and closes), the output is
-    flushed and the process ends without that freeing. If a thread or a worker process is
-    still alive (a command that ended early, with an error), the interpreter's own exit is
-    taken: it stops them in order, which the exit handlers alone do not.
-    """
-    code = main()
-    if threading.active_count() > 1 or multiprocessing.active_children():
-        sys.exit(code)
-    atexit._run_exitfuncs()  # what the interpreter would run at exit, before freeing everything
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        if stream is not None:
-            with contextlib.suppress(OSError, ValueError):  # closed, or a pipe whose reader left
-                stream.flush()
-    os._exit(code)
+
+def run() -> NoReturn:
+    """The ``policypress`` command: ``main``, then an exit that leaves the memory to the system
+    (``speed.fastexit``)."""
+    exit_fast(main())
 
 
 if __name__ == "__main__":

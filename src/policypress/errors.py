@@ -1,9 +1,11 @@
-"""Diagnostics: the one way policypress reports a problem in a user's sources.
+"""Errors a user can act on, and where in their sources each one is.
 
-A user error (bad YAML, an unknown citation key, a missing BibTeX field) is a
-``Diagnostic`` that names the file, line and column, printed like a compiler
-message. Anything else that goes wrong is a bug in policypress and is reported
-as such, never as the user's fault.
+A problem in a user's sources (bad YAML, an unknown citation key, a missing BibTeX
+field) is a ``Diagnostic`` that names the file, line and column, printed like a
+compiler message. Every error a user can act on is a ``PolicyPressError``: the command
+line has one handler for them, which prints their ``lines()`` and exits 1. Anything
+else that goes wrong is a bug in policypress and is reported as such, never as the
+user's fault.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
+Path_ = tuple[str | int, ...]
+"""Where a value sits in a parsed document: ``("criteria", 1, "text")``."""
+
+
+def field_name(path: Path_) -> str:
+    """``("criteria", 1, "text")`` as ``criteria[1].text``: how messages name a field."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
 
 
 @dataclass(frozen=True, order=True)
@@ -37,12 +49,48 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.col}: {prefix}{self.message} [{self.code}]"
 
 
-class SourceError(Exception):
+class PolicyPressError(Exception):
+    """Base of every error the user can act on; the command line prints ``lines()`` and exits 1."""
+
+    def lines(self) -> list[str]:
+        """What the command line prints, one line each, on standard error."""
+        return [f"error: {self}"]
+
+
+class SourceError(PolicyPressError):
     """Raised when sources are invalid; carries every diagnostic found, not just the first."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(sorted(diagnostics))
         super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+    def lines(self) -> list[str]:
+        return [
+            *(d.format() for d in self.diagnostics),
+            f"{len(self.diagnostics)} error(s); nothing was built",
+        ]
+
+
+class ReviewError(PolicyPressError):
+    """A user error while preparing a review: each line is printed as is."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.messages: tuple[str, ...] = tuple(lines)
+        super().__init__("\n".join(self.messages))
+
+    def lines(self) -> list[str]:
+        return list(self.messages)
+
+
+class PdfError(PolicyPressError):
+    """A PDF could not be made as promised (e.g. the page refers to something outside the project)."""
+
+
+class BuildInterrupted(PolicyPressError):
+    """The build received SIGTERM or SIGHUP; raised so that cleanup runs as for any failure."""
+
+    def lines(self) -> list[str]:
+        return [f"error: {self or 'build interrupted'}; site/ was left as it was"]
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

@@ -1,0 +1,1 @@
+"""The bibliography: BibTeX parsed and located, the AMA style, citations and their numbers."""

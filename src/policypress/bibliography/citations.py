@@ -1,0 +1,156 @@
+"""Citations: number each policy's references, check every ``[@key]``, render superscripts.
+
+A policy's ``references`` list fixes the numbers: the n-th key is reference n, cited
+or not, so numbers never drift when a sentence moves. Several keys cited at one
+place render sorted, with runs of three or more collapsed (``3-5``). Each citation
+gets an anchor (``cite-1``, ``cite-2``, … in page order) so that every reference can
+link back to the places that cite it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+
+from policypress.bibliography.bibtex import Bibliography
+from policypress.errors import Diagnostic, Path_, field_name
+from policypress.model.inline import Citation, iter_citations, parse_inline
+from policypress.model.policy import Policy
+from policypress.model.prose import iter_prose
+
+Locate = Callable[[Path_], tuple[int, int]]
+
+_CITATION_LIKE = re.compile(r"\[@[^\]\n]*\]?")
+"""Text an author meant as a citation: anything from ``[@`` to the next ``]``."""
+"""Maps a path in the policy's YAML to its line and column."""
+
+
+@dataclass(frozen=True)
+class NumberedReference:
+    """Reference ``number`` of a policy, formatted once from the bibliography."""
+
+    number: int
+    key: str
+    html: str
+    text: str
+
+
+def check_citations(policy: Policy, bibliography: Container[str], file: str, locate: Locate) -> list[Diagnostic]:
+    """Every citation problem of one policy: unknown or unlisted keys, listed keys missing or repeated."""
+    diagnostics: list[Diagnostic] = []
+
+    def report(path: Path_, code: str, message: str, severity: str = "error") -> None:
+        line, col = locate(path)
+        diagnostics.append(Diagnostic(file, line, col, code, message, severity))  # type: ignore[arg-type]
+
+    listed: dict[str, int] = {}
+    for i, key in enumerate(policy.references):
+        if key in listed:
+            report(
+                ("references", i),
+                "citation.listed_twice",
+                f"references[{i}]: {key!r} is already reference {listed[key] + 1}",
+            )
+            continue
+        listed[key] = i
+        if key not in bibliography:
+            report(
+                ("references", i),
+                "citation.not_in_bib",
+                f"references[{i}]: {key!r} is not in the bibliography",
+            )
+    cited: set[str] = set()
+    for path, text in iter_prose(policy):
+        found = list(iter_citations(parse_inline(text)))
+        starts = {citation.offset for citation in found}
+        for match in _CITATION_LIKE.finditer(text):
+            if match.start() not in starts:
+                report(
+                    path,
+                    "citation.malformed",
+                    f"{field_name(path)}: {match.group(0)!r} is not a citation; write [@key] or "
+                    "[@key1; @key2] (keys separated by semicolons)",
+                )
+        for citation in found:
+            for key in citation.keys:
+                cited.add(key)
+                if key in listed:
+                    continue
+                where = field_name(path)
+                if key in bibliography:
+                    report(
+                        path,
+                        "citation.not_listed",
+                        f"{where}: [@{key}] is cited but not in this policy's references list",
+                    )
+                else:
+                    report(path, "citation.unknown_key", f"{where}: [@{key}] is not in the bibliography")
+    for key, i in listed.items():
+        if key not in cited:
+            report(
+                ("references", i),
+                "citation.unused",
+                f"references[{i}]: {key!r} (reference {i + 1}) is listed but never cited",
+                "warning",
+            )
+    return diagnostics
+
+
+def number_references(policy: Policy, bibliography: Bibliography) -> tuple[NumberedReference, ...]:
+    """The policy's reference list, numbered by position and formatted (assumes citations were checked)."""
+    numbered = []
+    for number, key in enumerate(policy.references, start=1):
+        formatted = bibliography.format(key)
+        numbered.append(NumberedReference(number, key, formatted.html, formatted.text))
+    return tuple(numbered)
+
+
+def collapse_numbers(numbers: list[int]) -> list[tuple[int, int]]:
+    """Sorted, de-duplicated numbers as runs: [3, 4, 5, 9] -> [(3, 5), (9, 9)]."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+@dataclass
+class CitationAnchors:
+    """Renders the citations of one page in order and remembers where each reference was cited.
+
+    One instance per rendered page: the page body is rendered before its reference
+    list, so by the time the list is rendered every back-link is known.
+    """
+
+    numbers: dict[str, int]
+    _cited_at: dict[int, list[str]] = field(default_factory=dict)
+    _count: int = 0
+
+    @classmethod
+    def for_policy(cls, policy: Policy) -> CitationAnchors:
+        """Anchors numbering the policy's references by their position in its list."""
+        numbers: dict[str, int] = {}
+        for number, key in enumerate(policy.references, start=1):
+            numbers.setdefault(key, number)
+        return cls(numbers)
+
+    def render(self, citation: Citation) -> str:
+        """A superscript linking each cited number to ``#ref-N``; runs of three or more as ``3-5``."""
+        self._count += 1
+        anchor = f"cite-{self._count}"
+        parts: list[str] = []
+        for first, last in collapse_numbers([self.numbers[key] for key in citation.keys]):
+            for n in range(first, last + 1):
+                self._cited_at.setdefault(n, []).append(anchor)
+            if last - first >= 2:
+                parts.append(f'<a href="#ref-{first}">{first}</a>-<a href="#ref-{last}">{last}</a>')
+            else:
+                parts.extend(f'<a href="#ref-{n}">{n}</a>' for n in range(first, last + 1))
+        return f'<sup class="citation" id="{anchor}">{",".join(parts)}</sup>'
+
+    def cited_at(self, number: int) -> tuple[str, ...]:
+        """Anchors of the citations of reference ``number`` rendered so far, in page order."""
+        return tuple(self._cited_at.get(number, ()))

@@ -1,0 +1,137 @@
+"""Build the PDF of every policy into a folder, from the same model and page renderer as the website.
+
+Each policy's job (its page, the print document around it, its sources) is made here, in
+one process, so the citation numbering is the site's. A PDF maker turns jobs into bytes:
+``InProcessPdfMaker`` renders each in this process; the speed layer's maker (handed in by
+the workspace) takes unchanged PDFs from its cache and renders the rest on every core,
+with the same bytes. Any failure raises before the caller publishes anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from policypress.files import write_atomically
+from policypress.project import Project, ProjectLayout
+from policypress.render.pages import PageRenderer
+from policypress.render.printjob import PdfJob, PrintRenderer, Provenance
+
+Deliver = Callable[[PdfJob, bytes, bool], None]
+"""Takes each PDF made: its job, its bytes, whether it was reused rather than rendered."""
+
+
+class PdfMaker(Protocol):
+    """Turns print jobs into PDF bytes."""
+
+    def start(self) -> None:
+        """Get ready ahead of the first job (a worker may load the engine meanwhile)."""
+        ...
+
+    def make(self, jobs: Iterable[PdfJob], deliver: Deliver) -> None:
+        """Call ``deliver`` once for every job, in any order; jobs may be made lazily."""
+        ...
+
+    def finish(self) -> None:
+        """After every PDF of a complete build was made."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class InProcessPdfMaker:
+    """Renders every PDF in this process, one after the other: no cache, no worker."""
+
+    def start(self) -> None:
+        pass
+
+    def make(self, jobs: Iterable[PdfJob], deliver: Deliver) -> None:
+        from policypress.pdf.engine import render_pdf  # loads WeasyPrint: only when a PDF is made
+
+        for job in jobs:
+            deliver(job, render_pdf(job), False)
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """What a PDF build did."""
+
+    out_dir: Path
+    rendered: tuple[str, ...]
+    reused: tuple[str, ...]
+    removed: tuple[str, ...]
+    seconds: float
+
+    def summary(self) -> str:
+        total = len(self.rendered) + len(self.reused)
+        return (
+            f"pdf: {total} PDF(s): {len(self.rendered)} rendered, "
+            f"{len(self.reused)} reused from the cache ({self.seconds:.1f} s)"
+        )
+
+
+def build_policy_pdfs(
+    project: Project,
+    layout: ProjectLayout,
+    pages: PageRenderer,
+    template_dir: Path,
+    out_dir: Path,
+    maker: PdfMaker,
+    provenance: Provenance,
+    *,
+    markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
+    extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PdfReport:
+    """Write ``out_dir/<stem>.pdf`` for every policy of ``project``; remove PDFs of policies that are gone.
+
+    ``progress(done, total)`` is called after each PDF.
+    """
+    started = time.perf_counter()
+    printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
+    # made one by one as the maker takes them, so rendering starts with the first policy
+    jobs = (printer.job(project, source, layout, provenance) for source in project.policies)
+    report = write_pdfs(jobs, out_dir, maker, total=len(project.policies), progress=progress)
+    maker.finish()
+    return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)
+
+
+def write_pdfs(
+    jobs: Iterable[PdfJob],
+    out_dir: Path,
+    maker: PdfMaker,
+    *,
+    total: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> PdfReport:
+    """Write each job's PDF to ``out_dir`` as ``maker`` makes it; remove every other PDF there."""
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    rendered: list[str] = []
+    reused: list[str] = []
+
+    def deliver(job: PdfJob, data: bytes, was_reused: bool) -> None:
+        write_atomically(out_dir / f"{job.stem}.pdf", data)
+        written.append(job.stem)
+        (reused if was_reused else rendered).append(job.stem)
+        if progress is not None:
+            progress(len(written), total)
+
+    maker.make(jobs, deliver)
+    wanted = {f"{stem}.pdf" for stem in written}
+    removed = []
+    for path in sorted(out_dir.glob("*.pdf")):
+        if path.name not in wanted:
+            path.unlink()
+            removed.append(path.stem)
+    return PdfReport(out_dir, tuple(rendered), tuple(reused), tuple(removed), time.perf_counter() - started)

@@ -1,0 +1,114 @@
+"""Publish a build atomically: the site folder is either the old site or the new one, never a mix.
+
+A build writes into a staging folder beside ``site/`` (same file system, so a rename
+is atomic). Only when everything succeeded is it exchanged with ``site/`` in one
+``renameat2(RENAME_EXCHANGE)`` call (Linux; elsewhere two renames). A build that
+fails, or is interrupted or terminated, deletes its staging folder on the way out;
+one killed outright (SIGKILL) leaves it behind, and the next build removes it.
+Staging folders carry their process id, so a concurrent build's folder is never taken
+for a leftover.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from policypress.errors import BuildInterrupted
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _staging_prefix(site_dir: Path) -> str:
+    return f".{site_dir.name}-build-"
+
+
+def remove_stale_staging(site_dir: Path) -> list[Path]:
+    """Delete staging folders left by builds whose process no longer exists; return them."""
+    removed = []
+    prefix = _staging_prefix(site_dir)
+    if not site_dir.parent.is_dir():
+        return removed
+    for candidate in site_dir.parent.iterdir():
+        if not (candidate.is_dir() and candidate.name.startswith(prefix)):
+            continue
+        pid_text = candidate.name[len(prefix) :].split("-", 1)[0]
+        if pid_text.isdigit() and _process_alive(int(pid_text)):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+        removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    raise BuildInterrupted(f"build stopped by signal {signal.Signals(signum).name}")
+
+
+@contextmanager
+def staging_folder(site_dir: Path) -> Iterator[Path]:
+    """A fresh, empty folder beside ``site_dir`` that is removed however the build ends."""
+    remove_stale_staging(site_dir)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(site_dir)}{os.getpid()}-", dir=site_dir.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the published site must be readable
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def swap_in(staging: Path, site_dir: Path) -> None:
+    """Make ``staging`` the new ``site_dir`` atomically; the old site ends up in ``staging``."""
+    if not site_dir.exists():
+        staging.rename(site_dir)
+        staging.mkdir()  # the caller's cleanup expects its folder
+        return
+    if not _exchange(staging, site_dir):
+        old = staging.with_name(staging.name + "-old")
+        site_dir.rename(old)
+        staging.rename(site_dir)
+        old.rename(staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one system call; ``False`` where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: not supported here
+            return False
+        raise OSError(errno, os.strerror(errno), str(b))
+    return True

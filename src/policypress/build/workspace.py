@@ -1,0 +1,107 @@
+"""The one place where the speed layer is wired into the pipeline, for the command line and the MkDocs plugin.
+
+A ``Workspace`` hands out the pipeline's parts for one project: a source reader, a page
+renderer, a PDF maker, a memo for derived work. ``fast=True`` gives the speed layer's
+(stored, parallel) parts, ``fast=False`` the plain ones; both write the same bytes, the
+plain ones only slower (``policypress --plain``, and the equivalence tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any, TypeVar
+
+from policypress.build.pdfs import InProcessPdfMaker, PdfMaker
+from policypress.load.loader import load_project
+from policypress.load.reader import PlainReader, SourceReader
+from policypress.options import DateFormats, Options
+from policypress.project import PolicySource, Project, ProjectLayout
+from policypress.render.pages import PageRenderer
+from policypress.speed.pages import StoredPageRenderer, page_store
+from policypress.speed.pdfpool import CachedPdfMaker, RenderPool
+from policypress.speed.prerender import rendered_elsewhere
+from policypress.speed.reader import LoadCache, StoredReader
+
+T = TypeVar("T")
+PDF_CACHE_DIR = "pdf"
+"""Where the PDF cache lives, under the project's ``.cache/``."""
+
+
+class Workspace:
+    """The pipeline's parts for the project in ``layout``, with the speed layer or without it.
+
+    One workspace lives as long as its command, or, in the MkDocs plugin, as long as a live
+    preview: the stored reader's memory of files read is what lets a preview rebuild only
+    re-read the file the author saved.
+    """
+
+    def __init__(
+        self,
+        layout: ProjectLayout,
+        template_dir: Path | None = None,
+        formats: DateFormats | None = None,
+        *,
+        fast: bool = True,
+    ) -> None:
+        self.layout = layout
+        self.template_dir = template_dir if template_dir is not None else layout.root / "templates"
+        self.formats = formats or DateFormats()
+        self.fast = fast
+        self._memory = LoadCache()
+        self._renderer: PageRenderer | None = None
+
+    @classmethod
+    def for_options(cls, options: Options, root: Path, *, fast: bool = True) -> Workspace:
+        """The workspace of the project whose mkdocs.yml (with these options) is in ``root``."""
+        return cls(options.layout(root), options.template_dir(root), options.formats(), fast=fast)
+
+    def reader(self) -> SourceReader:
+        """A reader for one load of the project."""
+        if not self.fast:
+            return PlainReader()
+        return StoredReader(self.layout, self._memory)
+
+    def load(self) -> Project:
+        """Load and validate the project (``SourceError`` with every problem)."""
+        return load_project(self.layout, self.reader())
+
+    def renderer(self) -> PageRenderer:
+        """The page renderer of this workspace (one, kept: the stored one holds the page store)."""
+        if self._renderer is None:
+            if self.fast:
+                self._renderer = StoredPageRenderer(self.template_dir, self.formats, page_store(self.layout.cache_path))
+            else:
+                self._renderer = PageRenderer(self.template_dir, self.formats)
+        return self._renderer
+
+    def memo(self, name: str, inputs: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, reused across preview rebuilds while ``inputs`` are the same objects (fast only)."""
+        if not self.fast:
+            return compute()
+        return self._memory.memo(name, inputs, compute)
+
+    def rendered_elsewhere(
+        self, project: Project, renderer: PageRenderer, sources: tuple[PolicySource, ...]
+    ) -> AbstractContextManager[None]:
+        """While the block runs, ``sources`` may be pre-rendered by a second process into the page store."""
+        if not self.fast:
+            return nullcontext()
+        return rendered_elsewhere(project, renderer, sources)
+
+    def pages_checked(self) -> None:
+        """Every page of the project was rendered: stored pages unused for long can go."""
+        if isinstance(self._renderer, StoredPageRenderer):
+            self._renderer.store.prune()
+
+    def pages_written(self) -> None:
+        """Make the pages this run rendered visible to the next run."""
+        if isinstance(self._renderer, StoredPageRenderer):
+            self._renderer.store.flush()
+
+    def pdf_maker(self, *, use_cache: bool = True) -> PdfMaker:
+        """What turns print jobs into PDFs: cached and on every core (fast), or one by one here."""
+        if not self.fast:
+            return InProcessPdfMaker()
+        return CachedPdfMaker(RenderPool(), self.layout.cache_path / PDF_CACHE_DIR if use_cache else None)

@@ -1,0 +1,99 @@
+"""Load a whole policypress project: every policy, the bibliography and the shared boilerplate.
+
+This is the front of the pipeline (load -> validate -> model). It reads files through
+the reader it is handed (``load.reader``), collects every diagnostic from every file
+before giving up, and returns a ``Project`` only when all sources are valid, so nothing
+downstream ever sees a half-valid policy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.load.reader import PlainReader, SourceReader
+from policypress.project import PolicySource, Project, ProjectLayout
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` (following symbolic links) is within ``root``; a missing file counts as inside."""
+    if not path.exists():
+        return True
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> Project:
+    """Load and validate everything; raise ``SourceError`` with every error found.
+
+    ``reader`` reads each source (default: the plain reader, which keeps nothing); the
+    cross-file checks always run here.
+    """
+    reader = reader or PlainReader()
+    diagnostics: list[Diagnostic] = []
+    outside = [
+        path
+        for path in (layout.bibliography_path, *layout.policy_files(), *layout.boilerplate_path.glob("*.yaml"))
+        if not _inside(layout.root, path)
+    ]
+    for path in outside:
+        diagnostics.append(
+            Diagnostic(
+                display_path(path, layout.root),
+                1,
+                1,
+                "source.outside_project",
+                f"links to {path.resolve()}, outside the project; sources must live in the project",
+            )
+        )
+    if outside:
+        raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
+    # asked for first: a reader may read a large bibliography elsewhere while the policies are read
+    pending = reader.bibliography(layout)
+    boilerplate, problems = reader.boilerplate(layout)
+    diagnostics.extend(problems)
+    files = []
+    for path in layout.policy_files():
+        display = display_path(path, layout.root)
+        files.append((path, display, reader.policy(path, display)))
+    keys = pending.keys  # known before every entry is formatted: the citations are checked meanwhile
+    known_keys = frozenset(keys or ())
+    policies: list[PolicySource] = []
+    seen_ids: dict[str, str] = {}
+    for path, display, read in files:
+        document, policy, problems, source_key = read
+        diagnostics.extend(problems)
+        if document is None or policy is None:
+            continue
+        if policy.id in seen_ids:
+            line, col = document.position(("id",))
+            diagnostics.append(
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    "policy.duplicate_id",
+                    f"id: {policy.id!r} is also used by {seen_ids[policy.id]}",
+                )
+            )
+        seen_ids.setdefault(policy.id, display)
+        if keys is not None:
+            diagnostics.extend(reader.citations(policy, display, document, read, keys, known_keys))
+        policies.append(PolicySource(policy, display, path.stem, source_key))
+    bibliography, problems = pending.result
+    diagnostics.extend(problems)
+    if not layout.policy_files():
+        diagnostics.append(
+            Diagnostic(
+                display_path(layout.policy_path, layout.root),
+                1,
+                1,
+                "project.no_policies",
+                "no policy files (*.yaml) found",
+            )
+        )
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors or bibliography is None or boilerplate is None:
+        raise SourceError(errors)
+    notes = tuple(sorted(d for d in diagnostics if d.severity != "error"))
+    reader.loaded()
+    return Project(tuple(policies), bibliography, boilerplate, notes)

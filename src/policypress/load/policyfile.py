@@ -1,0 +1,59 @@
+"""One policy file read and validated on its own: everything that does not depend on other files.
+
+The loader reads each file through a reader (``load.reader``); the plain reader calls
+``read_policy`` directly, a stored one (``speed``) keeps its result by the file's content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from policypress.errors import Diagnostic, Path_, SourceError
+from policypress.load.validate import validate_document
+from policypress.model.policy import Policy
+from policypress.model.rules import check_policy_rules
+from policypress.project import expected_stem
+from policypress.sources.yamlsource import YamlDocument, load_yaml
+
+
+class Locator(Protocol):
+    """Where a value of a source file is: a parsed ``YamlDocument`` or the positions a cache kept."""
+
+    def position(self, path: Path_) -> tuple[int, int]: ...
+
+
+PolicyRead = tuple[Locator | None, Policy | None, list[Diagnostic], str]
+"""Where values are, the policy if valid, the file's own diagnostics, and the file's content key
+(empty unless a stored reader made one)."""
+
+
+def read_policy(
+    path: Path, display: str, raw: bytes | None = None
+) -> tuple[YamlDocument | None, Policy | None, list[Diagnostic]]:
+    """Parse, validate and rule-check one policy file (``raw``: its bytes, if already read)."""
+    diagnostics: list[Diagnostic] = []
+    try:
+        document = load_yaml(path, display, raw)
+    except SourceError as exc:
+        diagnostics.extend(exc.diagnostics)
+        return None, None, diagnostics
+    policy, problems = validate_document(document, Policy)
+    diagnostics.extend(problems)
+    if policy is None:
+        return document, None, diagnostics
+    if path.stem != expected_stem(policy.id):
+        line, col = document.position(("id",))
+        diagnostics.append(
+            Diagnostic(
+                display,
+                line,
+                col,
+                "policy.file_name",
+                f"id: {policy.id!r} must live in {expected_stem(policy.id)}.yaml, not {path.name}",
+            )
+        )
+    for finding in check_policy_rules(policy):
+        line, col = document.position(finding.path)
+        diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
+    return document, policy, diagnostics

@@ -1,0 +1,145 @@
+"""Validate parsed YAML against the model and turn every failure into a located diagnostic.
+
+pydantic reports all errors of a document at once; each carries a path such as
+``("criteria", 1, "determination")`` that ``YamlDocument`` maps back to a line and
+column, so an author sees ``policy/x.yaml:42:9: criteria[1].determination: …``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from policypress.errors import Diagnostic, Path_, field_name
+from policypress.model.policy import POLICY_ID_PATTERN, YEAR_MONTH_PATTERN
+from policypress.sources.yamlsource import YamlDocument
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validate_document(document: YamlDocument, model: type[ModelT]) -> tuple[ModelT | None, list[Diagnostic]]:
+    """The document as ``model``, or ``None`` and one diagnostic per problem."""
+    if not isinstance(document.data, dict):
+        found = "an empty file" if document.data is None else type(document.data).__name__
+        return None, [Diagnostic(document.file, 1, 1, "schema.type", f"expected a mapping of fields, got {found}")]
+    try:
+        return model.model_validate(document.data), []
+    except ValidationError as exc:
+        errors = [e for e in exc.errors(include_url=False) if not _is_consequence(e)]
+    # a misspelt field also makes the real one "missing": report only the misspelling
+    guessed = {(*_path(e)[:-1], g) for e in errors if (g := _guess(model, e)) is not None}
+    return None, [
+        _diagnostic(document, model, e) for e in errors if not (e["type"] == "missing" and _path(e) in guessed)
+    ]
+
+
+def _path(error: Any) -> Path_:
+    return tuple(p for p in error["loc"] if isinstance(p, str | int))
+
+
+def _is_consequence(error: Any) -> bool:
+    """A list reported "too short after validation" only because one of its items was invalid."""
+    if error["type"] != "too_short":
+        return False
+    given = error.get("input")
+    return isinstance(given, list | tuple) and len(given) >= error["ctx"].get("min_length", 0)
+
+
+def _guess(model: type[BaseModel], error: Any) -> str | None:
+    """For an unknown field, the known field it most likely misspells."""
+    if error["type"] != "extra_forbidden":
+        return None
+    path = _path(error)
+    matches = difflib.get_close_matches(str(path[-1]), _known_fields(model, path[:-1]), n=1)
+    return matches[0] if matches else None
+
+
+PATTERN_WORDS = {
+    YEAR_MONTH_PATTERN: "a month written YYYY-MM (e.g. 2024-09)",
+    POLICY_ID_PATTERN: "a reference number such as WA.CP.MP.166 (capitals and digits between dots)",
+}
+"""How a pattern is explained to an author, instead of showing the regular expression."""
+
+
+def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> Diagnostic:
+    path = _path(error)
+    kind = error["type"]
+    name = field_name(path)
+    if kind == "extra_forbidden":
+        line, col = document.key_position(path)
+        guess = _guess(model, error)
+        known = ", ".join(_known_fields(model, path[:-1]))
+        hint = f"; did you mean {guess!r}?" if guess else f"; expected one of: {known}"
+        return Diagnostic(document.file, line, col, "schema.unknown_field", f"{name}: unknown field{hint}")
+    if kind == "missing":
+        line, col = document.key_position(path[:-1]) if len(path) > 1 else (1, 1)
+        return Diagnostic(document.file, line, col, "schema.missing", f"{name}: required field is missing")
+    line, col = document.position(path)
+    if kind in ("too_short", "string_too_short") and error["ctx"].get("min_length") == 1:
+        return Diagnostic(document.file, line, col, "schema.empty", f"{name}: must not be empty")
+    message = error["msg"]
+    if kind == "literal_error":
+        message = f"expected one of {error['ctx']['expected'].replace(' or ', ', ')}"
+    elif kind == "string_pattern_mismatch":
+        pattern = error["ctx"]["pattern"]
+        message = f"expected {PATTERN_WORDS.get(pattern, f'text matching {pattern!r}')}"
+    elif kind == "string_type" and isinstance(error["input"], dt.date) and path in document.unquoted:
+        return Diagnostic(
+            document.file,
+            line,
+            col,
+            "schema.full_date",
+            f"{name}: expected a month written YYYY-MM, got the date {document.unquoted[path]}; "
+            f"write {error['input']:%Y-%m}",
+        )
+    elif kind == "string_type" and path in document.unquoted:
+        written = document.unquoted[path]
+        return Diagnostic(
+            document.file,
+            line,
+            col,
+            "schema.unquoted",
+            f"{name}: expected text, got {written} (YAML reads it unquoted as {_shown(error['input'])}); "
+            f'write it in quotes: "{written}"',
+        )
+    elif message.startswith("Input should be "):
+        message = "expected " + message[len("Input should be ") :]
+    return Diagnostic(document.file, line, col, f"schema.{kind}", f"{name}: {message}, got {_shown(error['input'])}")
+
+
+def _shown(value: Any) -> str:
+    """A YAML value as an author would recognise it (a date as written, not ``datetime.date(…)``)."""
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return repr(value)
+
+
+def _known_fields(model: type[BaseModel], path: Path_) -> list[str]:
+    """Field names of the (sub)model at ``path``, for did-you-mean hints."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    return list(getattr(current, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model class inside ``tuple[X, ...]`` or ``X | None``, else the annotation itself."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        inner = _inner_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation

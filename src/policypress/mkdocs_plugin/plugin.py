@@ -1,0 +1,247 @@
+"""The MkDocs plugin: a thin adapter that feeds generated policy pages to MkDocs.
+
+Everything policy-specific happens in the pipeline (load, validate, render), wired up by
+``build.workspace``; this module only translates between it and MkDocs: it loads the project when MkDocs reads its
+configuration (so invalid sources stop the build before anything is written),
+adds the pages as in-memory files (no generated Markdown on disk or in git), points
+"edit this page" at the YAML source and tells ``mkdocs serve`` what to watch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from policypress.build.workspace import Workspace
+from policypress.errors import SourceError
+from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
+from policypress.options import Options
+from policypress.project import Project, ProjectLayout
+from policypress.render.changes import atom_feed
+from policypress.render.csp import add_content_security_policy
+from policypress.render.exports import codes_export, export_files
+from policypress.render.pages import PageRenderer
+from policypress.render.urls import CODES_PAGE, FEED_FILE, INDEX_PAGE, page_source, pdf_url
+
+
+class _DirtyPreviewNotice(logging.Filter):
+    """Drops MkDocs' warning that a dirty build may be inaccurate: it would abort a strict preview.
+
+    The warning does not apply here: navigation is fixed, every generated page is
+    rewritten when its content changes, and Material's search plugin merges the index.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build is being performed" not in record.getMessage()
+
+
+class PolicyPressConfig(base.Config):
+    """Options under ``plugins: - policypress:`` in mkdocs.yml: those of ``policypress.options.Options``."""
+
+    policy_dir = c.Type(str, default=Options.policy_dir)
+    bibliography = c.Type(str, default=Options.bibliography)
+    templates = c.Type(str, default=Options.templates)
+    date_format = c.Type(str, default=Options.date_format)
+    month_format = c.Type(str, default=Options.month_format)
+    pages_dir = c.Type(str, default=Options.pages_dir)
+
+    def options(self) -> Options:
+        """The validated options as the rest of policypress takes them."""
+        return Options(**{f.name: self[f.name] for f in dataclasses.fields(Options)})
+
+
+class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
+    """Generates the home page and one page per policy from ``policy/*.yaml`` and ``references.bib``."""
+
+    def __init__(self) -> None:
+        self.project: Project | None = None
+        self.layout: ProjectLayout | None = None
+        self.renderer: PageRenderer | None = None
+        # kept across the rebuilds of a live preview (see on_startup): its reader remembers the files read
+        self.workspace: Workspace | None = None
+        self._preview_dir: Path | None = None
+        self._live_dirty = False
+        self._checked: tuple[Workspace, Project, PageRenderer] | None = None
+        self._written: dict[Path, str] = {}
+        self._held: dict[str, dict[str, str]] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
+
+        So a rebuild re-reads only the files that changed and re-renders only the pages
+        they affect. Under ``serve --dirty`` pages are also backed by files whose time
+        changes only with their content, so MkDocs rebuilds just those pages.
+        """
+        self._live_dirty = command == "serve" and dirty
+        if self._live_dirty:
+            logging.getLogger("mkdocs.commands.build").addFilter(_DirtyPreviewNotice())
+
+    def use_checked(self, workspace: Workspace, project: Project, renderer: PageRenderer) -> None:
+        """Take sources the ``policypress`` command has already loaded and checked (in ``workspace``),
+        instead of loading again.
+
+        Source errors found while rendering then reach the command as they are, so it
+        prints them like any other diagnostic.
+        """
+        self._checked = (workspace, project, renderer)
+
+    @contextmanager
+    def _as_plugin_error(self) -> Iterator[None]:
+        """Report invalid sources to MkDocs as one clean error listing every diagnostic."""
+        try:
+            yield
+        except SourceError as exc:
+            if self._checked is not None:
+                raise
+            raise PluginError(f"invalid policy sources:\n{exc}") from None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Load and validate every source; refuse to build anything if one is invalid."""
+        root = Path(config.config_file_path).resolve().parent
+        if self._checked is not None:
+            self.workspace, self.project, self.renderer = self._checked
+        else:
+            options = self.config.options()
+            wanted = (options.layout(root), options.template_dir(root), options.formats())
+            if (
+                self.workspace is None
+                or (
+                    self.workspace.layout,
+                    self.workspace.template_dir,
+                    self.workspace.formats,
+                )
+                != wanted
+            ):
+                self.workspace = Workspace.for_options(options, root)
+        self.layout = self.workspace.layout
+        if self._live_dirty:
+            self._preview_dir = self.layout.cache_path / "preview"
+        if self._checked is not None:
+            return config
+        self.renderer = self.workspace.renderer()
+        with self._as_plugin_error():
+            template_errors = self.renderer.check_templates()
+            if template_errors:
+                raise SourceError(template_errors)
+            self.project = self.workspace.load()
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Add the generated pages: ``index.md`` (unless docs/ has one) and one page per policy."""
+        assert self.project is not None and self.renderer is not None
+        with self._as_plugin_error():
+            self._add_pages(files, config)
+        return files
+
+    def _add_pages(self, files: Files, config: MkDocsConfig) -> None:
+        project, renderer = self.project, self.renderer
+        assert project is not None and renderer is not None
+        # what every page depends on besides its policy: templates (with includes), date formats, URLs
+        templates = (self._template_signature(), renderer.formats, self.config.pages_dir)
+        policies = tuple(source.policy for source in project.policies)
+        assert self.workspace is not None
+        memo = self.workspace.memo
+        if files.get_file_from_path(INDEX_PAGE) is None:
+            index = memo(
+                INDEX_PAGE,
+                (*policies, templates),
+                lambda: renderer.render_index(project, pages_dir=self.config.pages_dir),
+            )
+            files.append(self._generated(config, INDEX_PAGE, index))
+        codes = memo(
+            CODES_PAGE,
+            (*policies, templates),
+            lambda: renderer.render_codes(codes_export(project, self.config.pages_dir).codes),
+        )
+        files.append(self._generated(config, CODES_PAGE, codes))
+        for source in project.policies:
+            src_uri = page_source(source, self.config.pages_dir)
+            link = pdf_url(src_uri, source.stem, config.use_directory_urls)
+            # unchanged files give back the very same objects, so an unchanged page is found by identity
+            content = memo(
+                src_uri,
+                (source.policy, source.file, project.bibliography, project.boilerplate, templates, link),
+                lambda source=source, link=link: renderer.render_policy(project, source, pdf_url=link),
+            )
+            # listed on the home page and found by search, not in the navigation: a thousand
+            # policies would otherwise repeat a thousand links on every page
+            page_file = self._generated(config, src_uri, content, InclusionLevel.NOT_IN_NAV)
+            page_file.edit_uri = source.file
+            files.append(page_file)
+
+    def _template_signature(self) -> tuple[tuple[str, int], ...]:
+        """Templates (subfolders too) and their modification times: a changed template re-renders every page."""
+        assert self.renderer is not None
+        folder = self.renderer.template_dir
+        if not folder.is_dir():
+            return ()
+        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()))
+
+    def _generated(
+        self, config: MkDocsConfig, src_uri: str, content: str, inclusion: InclusionLevel = InclusionLevel.UNDEFINED
+    ) -> File:
+        """A generated page; in a dirty preview, backed by a file rewritten only when its content changes."""
+        if self._preview_dir is None:
+            return File.generated(config, src_uri, content=content, inclusion=inclusion)
+        path = self._preview_dir / src_uri
+        if self._written.get(path) != content or not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+            self._written[path] = content
+        return File.generated(config, src_uri, abs_src_path=str(path), inclusion=inclusion)
+
+    def on_page_markdown(self, markdown: str, /, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Hand MkDocs only the headings of a generated page; its HTML blocks skip Markdown (see rawblocks)."""
+        if page.file.generated_by != "policypress":
+            return markdown
+        converted, held = hold_raw_blocks(markdown)
+        self._held[page.file.src_uri] = held
+        return converted
+
+    def on_page_content(self, html: str, /, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Put the HTML blocks of a generated page back, exactly as the templates rendered them."""
+        return restore_raw_blocks(html, self._held.pop(page.file.src_uri, {}))
+
+    def on_post_page(self, output: str, /, *, page: Any, config: MkDocsConfig) -> str:
+        """Every page carries a Content-Security-Policy allowing only its own scripts."""
+        return add_content_security_policy(output)
+
+    def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
+        """The same policy on pages built from theme templates (404.html)."""
+        return add_content_security_policy(output_content) if template_name.endswith(".html") else output_content
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the machine-readable exports (``api/``) beside the pages, from the same model."""
+        assert self.project is not None
+        assert self.workspace is not None
+        self.workspace.pages_written()  # pages rendered by this build, for the next run
+        site = Path(config.site_dir)
+        files = export_files(self.project, self.config.pages_dir, self.workspace.memo)
+        files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
+        for relative, content in files.items():
+            target = site / relative
+            if self._written.get(target) == content and target.is_file():
+                continue  # a preview rebuild: this file has not changed
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8", newline="")
+            if self._live_dirty:
+                self._written[target] = content
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild the preview when a policy, the bibliography or a template changes."""
+        assert self.layout is not None
+        for path in [*self.layout.watched_paths(), self.config.options().template_dir(self.layout.root)]:
+            if path.exists():
+                server.watch(str(path))
+        return server

@@ -1,0 +1,97 @@
+"""The policypress options of a site, as written under ``plugins: - policypress:`` in mkdocs.yml.
+
+Readable without MkDocs: ``policypress check`` and ``diff`` need the options but not the
+site generator. The MkDocs plugin declares the same options (``mkdocs_plugin.plugin``)
+with the defaults given here. Paths are relative to the folder of mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.project import ProjectLayout
+
+
+@dataclass(frozen=True)
+class DateFormats:
+    """How dates are shown; sources always hold ISO dates."""
+
+    day: str = "%m/%d/%y"
+    month: str = "%m/%y"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The policypress options; every one is text."""
+
+    policy_dir: str = ProjectLayout.policy_dir
+    bibliography: str = ProjectLayout.bibliography
+    templates: str = "templates"
+    date_format: str = DateFormats.day
+    """Display format of full dates (effective date, last review); the seed shows 11/01/24."""
+    month_format: str = DateFormats.month
+    """Display format of revision-log months; the seed shows 09/24."""
+    pages_dir: str = "policies"
+    """Folder of the site that holds one page per policy."""
+
+    def layout(self, root: Path) -> ProjectLayout:
+        """Where the sources are, for a project whose mkdocs.yml is in ``root``."""
+        return ProjectLayout(root, self.policy_dir, self.bibliography)
+
+    def formats(self) -> DateFormats:
+        return DateFormats(day=self.date_format, month=self.month_format)
+
+    def template_dir(self, root: Path) -> Path:
+        return root / self.templates
+
+
+def options_from(values: Mapping[str, Any], shown_file: str) -> Options:
+    """``values`` (the plugin's entry in mkdocs.yml) as ``Options``; ``SourceError`` naming each wrong one.
+
+    Unknown names are left alone, as MkDocs leaves them (it warns).
+    """
+    known = {f.name for f in dataclasses.fields(Options)}
+    given = {name: value for name, value in values.items() if name in known}
+    problems = [
+        Diagnostic(
+            shown_file,
+            1,
+            1,
+            "config.invalid",
+            f"plugins.policypress.{name}: Expected type: {str!r} but received: {type(value)!r}",
+        )
+        for name, value in given.items()
+        if not isinstance(value, str)
+    ]
+    if problems:
+        raise SourceError(problems)
+    return Options(**given)
+
+
+def read_options(config_file: Path) -> Options:
+    """The policypress options of ``config_file`` (mkdocs.yml), with their defaults."""
+    return options_from(_plugin_options(config_file), display_path(config_file, Path.cwd()))
+
+
+def _plugin_options(config_file: Path) -> dict[str, Any]:
+    """The policypress plugin's entry in mkdocs.yml (without MkDocs)."""
+    with config_file.open(encoding="utf-8") as handle:
+        config = yaml.load(handle, Loader=_MkDocsYamlLoader)
+    for plugin in config.get("plugins", []) or []:
+        if isinstance(plugin, dict) and "policypress" in plugin:
+            return dict(plugin["policypress"] or {})
+    return {}
+
+
+class _MkDocsYamlLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, which may use MkDocs' ``!ENV`` / ``!relative`` tags (kept as plain values)."""
+
+
+_MkDocsYamlLoader.add_multi_constructor("!", lambda loader, suffix, node: None)

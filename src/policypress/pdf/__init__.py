@@ -1,0 +1,1 @@
+"""Print HTML to archival PDF/A: the only door to WeasyPrint and pydyf."""

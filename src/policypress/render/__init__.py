@@ -1,0 +1,1 @@
+"""A Project to what is published: pages, the site's addresses, exports, feed, print HTML, CSP."""

@@ -1,0 +1,177 @@
+"""Render the model into pages with Jinja templates.
+
+Templates hold layout only (loops and ifs); everything they print goes through one
+of two doors: the filters here, which turn policy text into safe markup, or the
+``finalize`` hook, which escapes any other value for HTML *and* Markdown. So a
+template cannot accidentally publish raw data, and ``StrictUndefined`` turns a
+misspelt variable into an error instead of an empty string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from policypress.bibliography.citations import CitationAnchors, NumberedReference, number_references
+from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.model.inline import escape_text, parse_inline, plain_text, render_html
+from policypress.model.numbering import code_anchor, criterion_label, slugify
+from policypress.model.policy import CODE_SYSTEM_COLUMN
+from policypress.options import DateFormats
+from policypress.project import PolicySource, Project
+from policypress.render.changes import recent_changes
+
+POLICY_TEMPLATE = "policy.md.j2"
+INDEX_TEMPLATE = "index.md.j2"
+CODES_TEMPLATE = "codes.md.j2"
+RECENT_CHANGES = 10
+"""How many revision-log entries the home page shows (the feed carries more)."""
+
+
+def _finalize(value: Any) -> Any:
+    """Escape every printed value that is not already markup produced by a filter."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(escape_text(str(value)))
+
+
+def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environment:
+    """The Jinja environment for pages: strict undefined, escaping by default, policypress filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=True,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        date=lambda value: "" if value is None else value.strftime(formats.day),
+        month=lambda value: dt.date.fromisoformat(f"{value}-01").strftime(formats.month),
+        criterion_label=criterion_label,
+        code_anchor=code_anchor,
+        slug=slugify,
+        code_column=lambda system: CODE_SYSTEM_COLUMN[system],
+        plain=plain_text,
+        css_string=css_string,
+    )
+    return env
+
+
+def css_string(value: Any) -> Markup:
+    """``value`` as a quoted CSS string (for ``content:`` in a ``<style>`` element): quotes, backslashes,
+    line breaks, control characters and ``<`` (which could end the element) escaped."""
+    escaped = "".join(
+        f"\\{ord(char):X} " if char in _CSS_UNSAFE or ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in str(value)
+    )
+    return Markup(f'"{escaped}"')
+
+
+_CSS_UNSAFE = frozenset('"\\<>&')
+
+
+@jinja2.pass_context
+def _prose(context: jinja2.runtime.Context, text: str) -> Markup:
+    """Policy text as inline HTML, its citations rendered by the page's ``anchors``."""
+    anchors: CitationAnchors = context["anchors"]
+    return Markup(render_html(parse_inline(text), anchors.render))
+
+
+@jinja2.pass_context
+def _cited_at(context: jinja2.runtime.Context, number: int) -> tuple[str, ...]:
+    anchors: CitationAnchors = context["anchors"]
+    return anchors.cited_at(number)
+
+
+def _template_diagnostic(exc: jinja2.TemplateError, template_dir: Path, rendering: str) -> Diagnostic:
+    """A template problem as ``templates/x.j2:line:1: message``, the line found in the traceback."""
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                filename, line = frame.filename, frame.lineno
+                break
+    shown = display_path(Path(filename), template_dir.parent) if filename else template_dir.name
+    kind = "template.syntax" if isinstance(exc, jinja2.TemplateSyntaxError) else "template.render"
+    suffix = f" (while rendering {rendering})" if rendering else ""
+    return Diagnostic(shown, line or 1, 1, kind, f"{exc.message or type(exc).__name__}{suffix}")
+
+
+class PageRenderer:
+    """Renders policy pages and the index page of a project from its templates.
+
+    The speed layer offers a stored renderer with the same interface, which keeps each
+    policy page between runs (``speed.pages``).
+    """
+
+    def __init__(self, template_dir: Path, formats: DateFormats | None = None) -> None:
+        self.template_dir = template_dir
+        self.formats = formats or DateFormats()
+        self.env = make_environment(template_dir, self.formats)
+        self.env.filters["prose"] = _prose
+        self.env.filters["cited_at"] = _cited_at
+
+    def check_templates(self) -> list[Diagnostic]:
+        """Compile every template, reporting each syntax error with its file and line."""
+        if not (self.template_dir / POLICY_TEMPLATE).is_file():
+            shown = display_path(self.template_dir / POLICY_TEMPLATE, self.template_dir.parent)
+            return [Diagnostic(shown, 1, 1, "template.missing", "the policy page template is missing")]
+        diagnostics = []
+        for name in self.env.list_templates(extensions=["j2"]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError as exc:
+                diagnostics.append(_template_diagnostic(exc, self.template_dir, ""))
+        return diagnostics
+
+    @contextmanager
+    def _rendering(self, what: str) -> Iterator[None]:
+        """Turn a template failure into a ``SourceError`` naming the template line."""
+        try:
+            yield
+        except jinja2.TemplateError as exc:
+            raise SourceError([_template_diagnostic(exc, self.template_dir, what)]) from None
+
+    def render_policy(self, project: Project, source: PolicySource, **extra: Any) -> str:
+        """The Markdown page of one policy."""
+        return self._render_policy(project, source, number_references(source.policy, project.bibliography), extra)
+
+    def _render_policy(
+        self, project: Project, source: PolicySource, references: tuple[NumberedReference, ...], extra: dict[str, Any]
+    ) -> str:
+        policy = source.policy
+        with self._rendering(source.file):
+            return self.env.get_template(POLICY_TEMPLATE).render(
+                policy=policy,
+                source=source,
+                references=references,
+                reminder=project.boilerplate.important_reminder,
+                coding_notices=project.boilerplate.notices_for(policy),
+                anchors=CitationAnchors.for_policy(policy),
+                **extra,
+            )
+
+    def render_index(self, project: Project, pages_dir: str = "policies", **extra: Any) -> str:
+        """The home page: every policy, and the latest changes from the revision logs."""
+        with self._rendering("the index page"):
+            return self.env.get_template(INDEX_TEMPLATE).render(
+                policies=sorted(project.policies, key=lambda s: s.policy.id),
+                changes=recent_changes(project, RECENT_CHANGES),
+                pages_dir=pages_dir,
+                **extra,
+            )
+
+    def render_codes(self, codes: Sequence[Any], **extra: Any) -> str:
+        """The code index page from ``exports.codes_export``: every code, its policy, table and row link."""
+        with self._rendering("the code index page"):
+            return self.env.get_template(CODES_TEMPLATE).render(codes=codes, **extra)

@@ -1,0 +1,1 @@
+r"""Two Project\s to a review: diff, redline, governance, report. Pure: no files, no git."""

@@ -1,0 +1,84 @@
+"""Formatted references kept on disk between builds, so an unchanged bibliography is never re-read.
+
+Parsing and formatting five thousand entries takes seconds; most builds change no
+reference at all. The cache is keyed by the SHA-256 of the bibliography's exact text
+together with what formats it (the AMA style, the bibliography reader, the text escaping
+and the pybtex release), so it cannot go stale: any edit to either is a different key. Only a
+bibliography that formatted without a single problem is stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policypress.speed.fingerprint import library_versions, modules_digest, package_modules
+
+if TYPE_CHECKING:
+    from policypress.bibliography.bibtex import Bibliography, FormattedReference
+
+FORMAT = 2
+"""Version of the cache file's layout."""
+
+_FORMATTER_MODULES = ("bibliography", "model/inline.py", "speed/refcache.py", "speed/bibliography.py")
+"""What decides how a reference is formatted (paths inside the package; folders count recursively):
+narrower than the whole code, so an edit elsewhere does not format five thousand entries again."""
+
+
+@functools.cache
+def _formatter_fingerprint() -> str:
+    """Hash of the source of every module that decides how a reference is formatted, and pybtex's version."""
+    return modules_digest(package_modules(*_FORMATTER_MODULES), f"refcache {FORMAT}", *library_versions("pybtex"))
+
+
+def cache_key(text: str) -> str:
+    """The cache key of a bibliography text under the current formatting code."""
+    return hashlib.sha256(f"{_formatter_fingerprint()}\n{text}".encode()).hexdigest()
+
+
+Cached = tuple[tuple[str, ...], dict[str, "FormattedReference"], dict[str, tuple[int, int]]]
+"""Keys in file order, formatted references and each entry's span in the text."""
+
+
+def load(cache_dir: Path, text: str) -> Cached | None:
+    """What an earlier build stored for exactly this ``text``, if anything."""
+    from policypress.bibliography.bibtex import FormattedReference
+
+    path = cache_dir / f"{cache_key(text)}.json"
+    try:
+        stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        keys = tuple(stored["keys"])
+        references = {key: FormattedReference(key, html, plain) for key, (html, plain) in stored["references"].items()}
+        spans = {key: (int(start), int(end)) for key, (start, end) in stored["spans"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # absent or damaged: format again
+    return (keys, references, spans) if set(references) == set(keys) == set(spans) else None
+
+
+def store(cache_dir: Path, text: str, bibliography: Bibliography) -> None:
+    """Save every formatted reference of a bibliography; replaces older files (one bibliography per project)."""
+    keys, references, spans = bibliography.keys, bibliography.formatted(), bibliography.spans()
+    if not set(references) == set(keys) == set(spans):
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{cache_key(text)}.json"
+    content = json.dumps(
+        {
+            "keys": list(keys),
+            "references": {key: [references[key].html, references[key].text] for key in keys},
+            "spans": {key: list(spans[key]) for key in keys},
+        },
+        ensure_ascii=False,
+    )
+    handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(content)
+    os.replace(temporary, cache_dir / name)
+    for old in cache_dir.glob("*.json"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
