@@ -2,7 +2,7 @@
 # Every target creates .venv itself from the pinned requirements.lock.
 
 PYTHON ?= python3
-# Material prints its end-of-life notice (May 2027) on every run; only plugin.py and `build` depend on MkDocs.
+# Material prints its end-of-life notice (May 2027) on every run; only the MkDocs adapter and `build`, `pdf` depend on MkDocs.
 export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin

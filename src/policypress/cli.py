@@ -167,6 +167,7 @@ def command_diff(args: argparse.Namespace) -> int:
             _layout,
             output_format=args.format,
             merge_base=args.merge_base,
+            load=lambda layout: Workspace(layout, fast=not args.plain).load(),
         )
     except ReviewError as exc:
         if args.output is not None:

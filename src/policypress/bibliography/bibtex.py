@@ -1,7 +1,7 @@
 """The bibliography: parse ``references.bib`` once and format each key at most once per build.
 
-Formatting goes through the AMA pybtex style (``policypress.ama``). Every reference
-comes out twice, as inline HTML (text escaped with ``policypress.textsyntax.escape_text``
+Formatting goes through the AMA pybtex style (``bibliography.ama``). Every reference
+comes out twice, as inline HTML (text escaped with ``model.inline.escape_text``
 so it is inert as both HTML and Markdown) and as plain text with the same wording.
 Problems in the ``.bib`` file become ``SourceError`` diagnostics naming its line.
 """

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from policypress.build.revisions import LayoutFor, load_revision, load_worktree, open_repository
+from policypress.build.revisions import LayoutFor, Loader, load_revision, load_worktree, open_repository
 from policypress.errors import Diagnostic, ReviewError
+from policypress.load.loader import load_project
 from policypress.review.diff import diff_projects
 from policypress.review.governance import check_governance
 from policypress.review.report import (
@@ -41,10 +42,11 @@ def make_review(
     *,
     output_format: str = "markdown",
     merge_base: bool = False,
+    load: Loader = load_project,
 ) -> ReviewOutcome:
     """Load both sides (``head`` ``None``: the working tree), diff and check them; ``ReviewError`` if they
     cannot be compared."""
-    base_snapshot, head_snapshot = _load_sides(config_file, base, head, layout_for, merge_base)
+    base_snapshot, head_snapshot = _load_sides(config_file, base, head, layout_for, merge_base, load)
     review = diff_projects(
         base_snapshot.project,
         head_snapshot.project,
@@ -65,7 +67,7 @@ def error_report(lines: tuple[str, ...] | list[str], output_format: str) -> str:
 
 
 def _load_sides(
-    config_file: Path, base: str, head: str | None, layout_for: LayoutFor, merge_base: bool
+    config_file: Path, base: str, head: str | None, layout_for: LayoutFor, merge_base: bool, load: Loader
 ) -> tuple[Snapshot, Snapshot]:
     if merge_base:
         repo = open_repository(config_file)
@@ -74,14 +76,14 @@ def _load_sides(
     errors: list[str] = []
     snapshots: list[Snapshot] = []
     loaders = [
-        lambda: load_revision(config_file, base, "base", layout_for),
-        (lambda: load_worktree(config_file, "head", layout_for))
+        lambda: load_revision(config_file, base, "base", layout_for, load),
+        (lambda: load_worktree(config_file, "head", layout_for, load))
         if head is None
-        else (lambda: load_revision(config_file, head, "head", layout_for)),
+        else (lambda: load_revision(config_file, head, "head", layout_for, load)),
     ]
-    for load in loaders:  # both sides, so that every error is reported at once
+    for load_side in loaders:  # both sides, so that every error is reported at once
         try:
-            snapshots.append(load())
+            snapshots.append(load_side())
         except ReviewError as exc:
             errors.extend(exc.messages)
     if errors:

@@ -22,11 +22,13 @@ from pathlib import Path, PurePosixPath
 from policypress.build.git import GitUnavailable, run_git
 from policypress.errors import ReviewError, SourceError, display_path
 from policypress.load.loader import load_project
-from policypress.project import ProjectLayout
+from policypress.project import Project, ProjectLayout
 from policypress.review.sides import Side, Snapshot
 
 LayoutFor = Callable[[Path], ProjectLayout]
 """Reads a config file (mkdocs.yml) into the project layout; the CLI passes its own reader."""
+Loader = Callable[[ProjectLayout], Project]
+"""Loads a project (``load_project``, or the command line's workspace with the speed layer)."""
 
 _REGULAR_FILE_MODES = {"100644", "100755"}
 
@@ -151,7 +153,9 @@ def _safe_relative(path: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def load_revision(config_file: Path, revision: str, side: str, layout_for: LayoutFor) -> Snapshot:
+def load_revision(
+    config_file: Path, revision: str, side: str, layout_for: LayoutFor, load: Loader = load_project
+) -> Snapshot:
     """The project as committed at ``revision`` (loaded from a temporary folder, removed afterwards)."""
     repo = open_repository(config_file)
     commit = repo.resolve(revision, side)
@@ -180,17 +184,17 @@ def load_revision(config_file: Path, revision: str, side: str, layout_for: Layou
             target = root / str(_safe_relative(path[prefix_length:]))
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        return _load(info, layout)
+        return _load(info, layout, load)
 
 
-def load_worktree(config_file: Path, side: str, layout_for: LayoutFor) -> Snapshot:
+def load_worktree(config_file: Path, side: str, layout_for: LayoutFor, load: Loader = load_project) -> Snapshot:
     """The project as it is on disk, committed or not."""
-    return _load(Side(side, None, None, None), layout_for(config_file))
+    return _load(Side(side, None, None, None), layout_for(config_file), load)
 
 
-def _load(side: Side, layout: ProjectLayout) -> Snapshot:
+def _load(side: Side, layout: ProjectLayout, load: Loader) -> Snapshot:
     try:
-        project = load_project(layout)
+        project = load(layout)
     except SourceError as exc:
         raise ReviewError(f"{side.label}: {d.format()}" for d in exc.diagnostics) from None
     return Snapshot(side, project, _source_texts(layout), display_path(layout.bibliography_path, layout.root))

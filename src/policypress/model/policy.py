@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints
 
 NonEmptyText = Annotated[StrictStr, StringConstraints(min_length=1)]
-"""Policy prose in the inline mini-syntax (see ``textsyntax``)."""
+"""Policy prose in the inline mini-syntax (see ``model.inline``)."""
 
 YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 POLICY_ID_PATTERN = r"^[A-Z0-9]+(\.[A-Z0-9]+)+$"

@@ -237,7 +237,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 
 Memo = Callable[[str, tuple[Any, ...], Callable[[], Any]], Any]
-"""Reuses a result while its inputs are the same objects (``project.LoadCache.memo``)."""
+"""Reuses a result while its inputs are the same objects (with the speed layer, ``speed.reader.LoadCache.memo``)."""
 
 
 def _no_memo(_name: str, _inputs: tuple[Any, ...], compute: Callable[[], Any]) -> Any:

@@ -5,7 +5,7 @@ same calls with the same results, faster:
 
 - in memory (``LoadCache``, kept by the live preview across rebuilds): a file whose
   modification time and size are unchanged gives back the very same objects;
-- on disk (``workcache``): a policy file is filed under the hash of its bytes (its model,
+- on disk (``speed.workcache``): a policy file is filed under the hash of its bytes (its model,
   diagnostics and value positions), a citation check under the file's key and the
   bibliography's key set, so an unchanged file is not parsed again in the next run;
 - the bibliography through ``speed.bibliography`` (reference cache, second process).
