@@ -12,11 +12,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policypress.files import write_atomically
 from policypress.speed.fingerprint import library_versions, modules_digest, package_modules
 
 if TYPE_CHECKING:
@@ -75,10 +74,7 @@ def store(cache_dir: Path, text: str, bibliography: Bibliography) -> None:
         },
         ensure_ascii=False,
     )
-    handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(content)
-    os.replace(temporary, cache_dir / name)
+    write_atomically(cache_dir / name, content.encode("utf-8"))
     for old in cache_dir.glob("*.json"):
         if old.name != name:
             old.unlink(missing_ok=True)
