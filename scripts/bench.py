@@ -121,7 +121,10 @@ def render_naive_project(project: Path, naive: Path) -> int:
     from policypress.options import DateFormats
     from policypress.project import ProjectLayout
 
-    project_model, renderer = check_site(Workspace(ProjectLayout(project), project / "templates", DateFormats()))
+    # plain: the untimed pre-render must leave .cache empty for the cold check that follows
+    project_model, renderer = check_site(
+        Workspace(ProjectLayout(project), project / "templates", DateFormats(), fast=False)
+    )
     docs = naive / "docs"
     shutil.copytree(project / "docs", docs)
     (docs / "index.md").write_text(renderer.render_index(project_model), encoding="utf-8")
@@ -250,6 +253,8 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
 
     # (c) check: first run (nothing in .cache), then after editing one policy (as an author runs it)
     log = logs / "check.log"
+    if (project / ".cache").exists():
+        raise SystemExit("bench: .cache exists before the cold check; the cold figures would be warm")
     check_run = require_ok(run_timed(policypress(project, "check"), project, log), "policypress check", log)
     rows.append(Row("policypress check (cold)", check_run.seconds, check_run.max_rss_mb, "empty .cache"))
     set_title(victim, f"Zzbench Edited For Check {victim.stem}")

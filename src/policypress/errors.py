@@ -17,7 +17,8 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
 Path_ = tuple[str | int, ...]
-"""Where a value sits in a parsed document: ``("criteria", 1, "text")``."""
+"""Where a value sits in a parsed document: mapping keys and sequence indexes from the root,
+``("criteria", 1, "text")``."""
 
 
 def field_name(path: Path_) -> str:

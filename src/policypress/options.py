@@ -55,10 +55,11 @@ class Options:
 def options_from(values: Mapping[str, Any], shown_file: str) -> Options:
     """``values`` (the plugin's entry in mkdocs.yml) as ``Options``; ``SourceError`` naming each wrong one.
 
-    Unknown names are left alone, as MkDocs leaves them (it warns).
+    Unknown names are left alone, as MkDocs leaves them (it warns); an empty value (or an ``!ENV`` tag,
+    read as empty here) means the default, as in MkDocs.
     """
     known = {f.name for f in dataclasses.fields(Options)}
-    given = {name: value for name, value in values.items() if name in known}
+    given = {name: value for name, value in values.items() if name in known and value is not None}
     problems = [
         Diagnostic(
             shown_file,

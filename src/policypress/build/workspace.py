@@ -20,13 +20,12 @@ from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
 from policypress.speed.pages import StoredPageRenderer, page_store
+from policypress.speed.pdfcache import CACHE_DIR as PDF_CACHE
 from policypress.speed.pdfpool import CachedPdfMaker, RenderPool
 from policypress.speed.prerender import rendered_elsewhere
 from policypress.speed.reader import LoadCache, StoredReader
 
 T = TypeVar("T")
-PDF_CACHE_DIR = "pdf"
-"""Where the PDF cache lives, under the project's ``.cache/``."""
 
 
 class Workspace:
@@ -104,4 +103,4 @@ class Workspace:
         """What turns print jobs into PDFs: cached and on every core (fast), or one by one here."""
         if not self.fast:
             return InProcessPdfMaker()
-        return CachedPdfMaker(RenderPool(), self.layout.cache_path / PDF_CACHE_DIR if use_cache else None)
+        return CachedPdfMaker(RenderPool(), self.layout.root / PDF_CACHE if use_cache else None)

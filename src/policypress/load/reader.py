@@ -10,7 +10,7 @@ bibliography in a second process; both give the same project.
 from __future__ import annotations
 
 import functools
-from collections.abc import Container
+from collections.abc import Callable, Container
 from pathlib import Path
 from typing import Protocol
 
@@ -81,11 +81,16 @@ class PlainBibliography:
         return read_bibliography(self._layout)
 
 
-def read_bibliography(layout: ProjectLayout) -> BibliographyResult:
-    """The bibliography with every entry formatted (so a field the AMA style needs is reported now)."""
+def read_bibliography(
+    layout: ProjectLayout, load: Callable[[Path, str], Bibliography] = load_bibliography
+) -> BibliographyResult:
+    """The bibliography with every entry formatted (so a field the AMA style needs is reported now).
+
+    ``load(path, shown name)`` reads the file (the speed layer's also looks in its reference cache).
+    """
     diagnostics: list[Diagnostic] = []
     display = display_path(layout.bibliography_path, layout.root)
-    bibliography = collect(diagnostics, lambda: load_bibliography(layout.bibliography_path, display))
+    bibliography = collect(diagnostics, lambda: load(layout.bibliography_path, display))
     if bibliography is not None:
         diagnostics.extend(bibliography.format_all())
     return bibliography, diagnostics

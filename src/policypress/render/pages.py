@@ -24,7 +24,7 @@ from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model.inline import escape_text, parse_inline, plain_text, render_html
 from policypress.model.numbering import code_anchor, criterion_label, slugify
 from policypress.model.policy import CODE_SYSTEM_COLUMN
-from policypress.options import DateFormats
+from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project
 from policypress.render.changes import recent_changes
 
@@ -161,7 +161,7 @@ class PageRenderer:
                 **extra,
             )
 
-    def render_index(self, project: Project, pages_dir: str = "policies", **extra: Any) -> str:
+    def render_index(self, project: Project, pages_dir: str = Options.pages_dir, **extra: Any) -> str:
         """The home page: every policy, and the latest changes from the revision logs."""
         with self._rendering("the index page"):
             return self.env.get_template(INDEX_TEMPLATE).render(
@@ -172,6 +172,6 @@ class PageRenderer:
             )
 
     def render_codes(self, codes: Sequence[Any], **extra: Any) -> str:
-        """The code index page from ``exports.codes_export``: every code, its policy, table and row link."""
+        """The code index page from ``render.exports.codes_export``: every code, its policy, table and row link."""
         with self._rendering("the code index page"):
             return self.env.get_template(CODES_TEMPLATE).render(codes=codes, **extra)

@@ -5,7 +5,7 @@ Markdown that ``PageRenderer.render_policy`` gives MkDocs, converted by python-m
 with the site's own extensions (heading permalinks off) when the PDF is rendered, wrapped by
 ``templates/pdf.html.j2`` with the document metadata and the running header and laid
 out by ``templates/pdf.css``. Everything a PDF depends on is gathered in a ``PdfJob``
-(plain data, picklable, so worker processes can render it with ``policypress.pdf``) whose
+(plain data, picklable, so worker processes can render it with ``pdf.engine``) whose
 ``cache_key`` hashes all of it together with the rendering engine.
 
 This module does not import WeasyPrint: the process that assembles the jobs and finds

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from policypress.project import PolicySource
 
-PAGES_DIR = "policies"
-"""Default folder of the site that holds one page per policy."""
 INDEX_PAGE = "index.md"
 CODES_PAGE = "codes.md"
 PDF_DIR = "pdf"

@@ -30,8 +30,6 @@ except ImportError:  # pragma: no cover - libyaml is part of the pinned PyYAML w
 MAX_FILE_BYTES = 1_000_000
 """A policy is a few dozen kilobytes; anything near a megabyte is a mistake or an attack."""
 
-"""Where a value sits in a document: mapping keys and sequence indexes from the root."""
-
 _RESOLVER = yaml.resolver.Resolver()
 _TYPED_FIRST_CHARACTERS = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
 """The first characters with which a plain scalar can be read as something other than text."""

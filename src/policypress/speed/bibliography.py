@@ -18,8 +18,7 @@ from policypress.bibliography.bibtex import (
     read_bibliography_text,
 )
 from policypress.errors import Diagnostic, SourceError, display_path
-from policypress.load.boilerplate import collect
-from policypress.load.reader import BibliographyResult
+from policypress.load.reader import BibliographyResult, read_bibliography
 from policypress.project import ProjectLayout
 from policypress.speed import refcache
 from policypress.speed.processes import exit_with_parent, second_process_context
@@ -37,7 +36,7 @@ class StoredBibliography:
     while the policies load.
     """
 
-    def __init__(self, layout: ProjectLayout, references_cache: Path | None) -> None:
+    def __init__(self, layout: ProjectLayout, references_cache: Path) -> None:
         self._layout = layout
         self._references_cache = references_cache
         self._display = display_path(layout.bibliography_path, layout.root)
@@ -50,11 +49,10 @@ class StoredBibliography:
             pass  # reported when read in this process
         if self._text is None:
             return
-        if self._references_cache is not None:
-            cached = refcache.load(self._references_cache, self._text)
-            if cached is not None:
-                self.result = (Bibliography.from_formatted(*cached, self._display, self._text), [])
-                return
+        cached = refcache.load(self._references_cache, self._text)
+        if cached is not None:
+            self.result = (Bibliography.from_formatted(*cached, self._display, self._text), [])
+            return
         self._executor = ProcessPoolExecutor(
             max_workers=1, mp_context=second_process_context(), initializer=exit_with_parent
         )
@@ -89,31 +87,25 @@ class StoredBibliography:
             self._executor.shutdown()
         assert self._text is not None
         bibliography = Bibliography.from_formatted(keys, references, spans, self._display, self._text)
-        if not problems and self._references_cache is not None:
+        if not problems:
             refcache.store(self._references_cache, self._text, bibliography)
         return bibliography, problems
 
 
-def _read_bibliography(layout: ProjectLayout, references_cache: Path | None) -> BibliographyResult:
-    """``load.reader.read_bibliography``, taken from the reference cache when it holds these very bytes."""
-    diagnostics: list[Diagnostic] = []
-    display = display_path(layout.bibliography_path, layout.root)
-    bibliography = collect(diagnostics, lambda: _load(layout.bibliography_path, display, references_cache))
-    if bibliography is not None:
-        problems = bibliography.format_all()
-        diagnostics.extend(problems)
-        if not problems and references_cache is not None and bibliography.parsed:
-            refcache.store(references_cache, bibliography.text, bibliography)
+def _read_bibliography(layout: ProjectLayout, references_cache: Path) -> BibliographyResult:
+    """``load.reader.read_bibliography``, taken from the reference cache when it holds these very bytes
+    (and kept there when it had to be parsed and formatted without a problem)."""
+    bibliography, diagnostics = read_bibliography(layout, lambda path, display: _load(path, display, references_cache))
+    if bibliography is not None and not diagnostics and bibliography.parsed:
+        refcache.store(references_cache, bibliography.text, bibliography)
     return bibliography, diagnostics
 
 
-def _load(path: Path, display: str, references_cache: Path | None) -> Bibliography:
+def _load(path: Path, display: str, references_cache: Path) -> Bibliography:
     text = read_bibliography_text(path, display)
-    if references_cache is not None:
-        cached = refcache.load(references_cache, text)
-        if cached is not None:
-            keys, references, spans = cached
-            return Bibliography.from_formatted(keys, references, spans, display, text)
+    cached = refcache.load(references_cache, text)
+    if cached is not None:
+        return Bibliography.from_formatted(*cached, display, text)
     return parse_bibliography(text, display)
 
 

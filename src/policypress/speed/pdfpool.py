@@ -22,28 +22,19 @@ from policypress.speed.framestack import call_with_deep_frame_stack
 from policypress.speed.pdfcache import PdfCache
 from policypress.speed.processes import exit_with_parent
 
-Deliver = Callable[[PdfJob, bytes, bool], None]
-"""Takes each PDF made: its job, its bytes, whether it came from the cache."""
-
 
 class RenderPool:
     """Worker processes that render PDFs: one per core, each loading WeasyPrint and the fonts once.
 
     Workers start when first needed; ``start()`` starts the first one ahead of need (the
-    ``pdf`` and ``build`` commands call it before loading the sources). Use as a context
-    manager: leaving it stops the workers.
+    ``pdf`` command calls it before loading the sources, ``build`` before building the pages);
+    ``close()`` stops them.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         self.size = max(1, workers or _cores())
         self._executor: ProcessPoolExecutor | None = None
         self._engine: Future[str] | None = None
-
-    def __enter__(self) -> RenderPool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def start(self) -> RenderPool:
         """Start one worker now; it loads WeasyPrint and works out the engine fingerprint."""
@@ -102,7 +93,7 @@ class CachedPdfMaker:
     def start(self) -> None:
         self.pool.start()
 
-    def make(self, jobs: Iterable[PdfJob], deliver: Deliver) -> None:
+    def make(self, jobs: Iterable[PdfJob], deliver: Callable[[PdfJob, bytes, bool], None]) -> None:
         """``deliver(job, PDF, reused)`` for every job, as soon as its PDF is found in the cache or rendered."""
         engine = self.pool.engine()
         keys: dict[str, str] = {}
