@@ -15,6 +15,7 @@ from policypress.project import Project, ProjectLayout
 from policypress.render.changes import atom_feed, recent_changes
 from policypress.render.exports import codes_export
 from policypress.render.pages import PageRenderer
+from policypress.render.urls import SiteLinks
 from test_render import check_golden
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -83,6 +84,29 @@ def test_built_home_page_links_everything(built_site: Path) -> None:
     assert "policies/wa-cp-mp-166/#revision-1" in hrefs
     assert soup.select_one("link[rel='alternate'][type='application/atom+xml']") is not None
     assert (built_site / "feed.xml").exists()
+
+
+@pytest.mark.parametrize("page", ["index.html", "codes/index.html", "policies/wa-cp-mp-166/index.html"])
+def test_every_link_of_a_generated_page_lands_on_a_built_file(built_site: Path, page: str) -> None:
+    """Links written by templates and by the exports come from one address scheme (render/urls.py)."""
+    html = built_site / page
+    article = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").select_one("article")
+    links = [a["href"] for a in article.select("a[href]") if not a["href"].startswith(("#", "http", "mailto:"))]
+    assert links
+    for href in links:
+        target = (html.parent / href.split("#")[0]).resolve()
+        if href.split("#")[0].endswith("/") or target.is_dir():
+            target /= "index.html"
+        assert target.is_file(), f"{page}: {href}"
+
+
+def test_site_links_follow_the_page_and_the_url_style() -> None:
+    home = SiteLinks.from_page("index.md", "policies")
+    codes = SiteLinks.from_page("codes.md", "policies")
+    flat = SiteLinks.from_page("codes.md", "policies", use_directory_urls=False)
+    assert (home.codes_index, home.feed, home.codes_csv) == ("codes/", "feed.xml", "api/codes.csv")
+    assert (codes.codes_json, codes.site("policies/x/#cpt-1")) == ("../api/codes.json", "../policies/x/#cpt-1")
+    assert (flat.codes_json, flat.references) == ("api/codes.json", "api/references.json")
 
 
 def test_navigation_stays_small(built_site: Path) -> None:

@@ -32,7 +32,17 @@ from policypress.model.numbering import code_anchor, criterion_label
 from policypress.model.policy import Criterion, Policy
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
 from policypress.project import PolicySource, Project
-from policypress.render.urls import api_path, page_path, pdf_path, policy_data_path
+from policypress.render.urls import (
+    CODES_CSV_FILE,
+    CODES_JSON_FILE,
+    POLICIES_FILE,
+    REFERENCES_FILE,
+    SCHEMA_DIR,
+    api_path,
+    page_path,
+    pdf_path,
+    policy_data_path,
+)
 
 
 class _Export(BaseModel):
@@ -262,14 +272,14 @@ def export_files(project: Project, pages_dir: str, memo: Memo = _no_memo) -> dic
 def _index_files(project: Project, pages_dir: str) -> dict[str, str]:
     """The exports that span all policies, and the schemas."""
     files = {
-        api_path("policies.json"): to_json(policies_export(project, pages_dir)),
-        api_path("references.json"): to_json(references_export(project)),
+        POLICIES_FILE: to_json(policies_export(project, pages_dir)),
+        REFERENCES_FILE: to_json(references_export(project)),
     }
     codes = codes_export(project, pages_dir)
-    files[api_path("codes.json")] = to_json(codes)
-    files[api_path("codes.csv")] = codes_csv(codes)
+    files[CODES_JSON_FILE] = to_json(codes)
+    files[CODES_CSV_FILE] = codes_csv(codes)
     for name, model in SCHEMAS.items():
         schema: dict[str, Any] = model.model_json_schema()
-        files[api_path(f"schema/{name}")] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-    files[api_path(f"schema/{SCHEMA_FILE}")] = policy_schema_text()  # the source format, for authoring tools
+        files[f"{SCHEMA_DIR}/{name}"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    files[f"{SCHEMA_DIR}/{SCHEMA_FILE}"] = policy_schema_text()  # the source format, for authoring tools
     return files

@@ -27,6 +27,7 @@ from policypress.model.policy import CODE_SYSTEM_COLUMN
 from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project
 from policypress.render.changes import recent_changes
+from policypress.render.urls import CODES_PAGE, INDEX_PAGE, SiteLinks
 
 POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
@@ -161,17 +162,28 @@ class PageRenderer:
                 **extra,
             )
 
-    def render_index(self, project: Project, pages_dir: str = Options.pages_dir, **extra: Any) -> str:
+    def render_index(
+        self, project: Project, pages_dir: str = Options.pages_dir, use_directory_urls: bool = True, **extra: Any
+    ) -> str:
         """The home page: every policy, and the latest changes from the revision logs."""
         with self._rendering("the index page"):
             return self.env.get_template(INDEX_TEMPLATE).render(
                 policies=sorted(project.policies, key=lambda s: s.policy.id),
                 changes=recent_changes(project, RECENT_CHANGES),
                 pages_dir=pages_dir,
+                links=SiteLinks.from_page(INDEX_PAGE, pages_dir, use_directory_urls),
                 **extra,
             )
 
-    def render_codes(self, codes: Sequence[Any], **extra: Any) -> str:
+    def render_codes(
+        self,
+        codes: Sequence[Any],
+        pages_dir: str = Options.pages_dir,
+        use_directory_urls: bool = True,
+        **extra: Any,
+    ) -> str:
         """The code index page from ``render.exports.codes_export``: every code, its policy, table and row link."""
         with self._rendering("the code index page"):
-            return self.env.get_template(CODES_TEMPLATE).render(codes=codes, **extra)
+            return self.env.get_template(CODES_TEMPLATE).render(
+                codes=codes, links=SiteLinks.from_page(CODES_PAGE, pages_dir, use_directory_urls), **extra
+            )
