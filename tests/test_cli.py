@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_project
+from policypress import cli
 from policypress.cli import main
 
 NESTED = ROOT / "tests" / "fixtures" / "nested"
@@ -174,3 +175,22 @@ def test_with_a_worker_still_running_the_command_exits_the_ordinary_way(project:
     )
     assert (done.returncode, done.stdout) == (0, VALID)
     assert freed.read_text() == "yes"
+
+
+@pytest.mark.parametrize(("flags", "fast"), [([], True), (["--plain"], False)])
+def test_only_the_speed_layer_ends_the_command_with_the_fast_exit(
+    project: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], fast: bool
+) -> None:
+    """``--plain`` leaves every runtime trick out, the fast exit too: the interpreter ends as usual."""
+    taken: list[int] = []
+
+    def fake_exit_fast(code: int) -> None:
+        taken.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli, "exit_fast", fake_exit_fast)
+    monkeypatch.setattr(sys, "argv", ["policypress", *flags, "-f", str(project / "mkdocs.yml"), "check"])
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 0
+    assert taken == ([0] if fast else [])

@@ -295,7 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return _run_command(build_parser().parse_args(argv))
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """The command's exit code; every user error goes through ``_report``."""
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
@@ -322,9 +326,13 @@ def _report(error: PolicyPressError) -> int:
 
 
 def run() -> NoReturn:
-    """The ``policypress`` command: ``main``, then an exit that leaves the memory to the system
-    (``speed.fastexit``)."""
-    exit_fast(main())
+    """The ``policypress`` command: the command, then an exit that leaves the memory to the system
+    (``speed.fastexit``), or under ``--plain`` the interpreter's own exit."""
+    args = build_parser().parse_args()
+    code = _run_command(args)
+    if args.plain:
+        sys.exit(code)
+    exit_fast(code)
 
 
 if __name__ == "__main__":
