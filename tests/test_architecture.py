@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,17 @@ def test_the_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_every_command_module_but_the_workspace_is_kept_from_the_speed_layer() -> None:
+    """A new module under build/ must join the contract that keeps it from importing ``speed`` itself."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (kept,) = [c for c in contracts["contracts"] if c["name"].startswith("Only the workspace")]
+    build = sorted(f"policypress.build.{path.stem}" for path in (PACKAGE / "build").glob("*.py"))
+    assert sorted(kept["source_modules"]) == sorted(
+        [name for name in build if name not in ("policypress.build.__init__", "policypress.build.workspace")]
+        + ["policypress.mkdocs_plugin"]
+    )
 
 
 LIGHT = ("jinja2", "mkdocs", "material", "sqlite3", "multiprocessing", "concurrent.futures", "weasyprint")

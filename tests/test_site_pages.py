@@ -100,13 +100,11 @@ def test_every_link_of_a_generated_page_lands_on_a_built_file(built_site: Path, 
         assert target.is_file(), f"{page}: {href}"
 
 
-def test_site_links_follow_the_page_and_the_url_style() -> None:
+def test_site_links_follow_the_page() -> None:
     home = SiteLinks.from_page("index.md", "policies")
     codes = SiteLinks.from_page("codes.md", "policies")
-    flat = SiteLinks.from_page("codes.md", "policies", use_directory_urls=False)
     assert (home.codes_index, home.feed, home.codes_csv) == ("codes/", "feed.xml", "api/codes.csv")
     assert (codes.codes_json, codes.site("policies/x/#cpt-1")) == ("../api/codes.json", "../policies/x/#cpt-1")
-    assert (flat.codes_json, flat.references) == ("api/codes.json", "api/references.json")
 
 
 def test_navigation_stays_small(built_site: Path) -> None:

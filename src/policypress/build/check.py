@@ -8,10 +8,14 @@ are collected before failing, so an author fixes everything in one round.
 
 from __future__ import annotations
 
-from policypress.build.workspace import Workspace
+from typing import TYPE_CHECKING
+
 from policypress.errors import Diagnostic, SourceError
 from policypress.project import PolicySource, Project
 from policypress.render.pages import PageRenderer
+
+if TYPE_CHECKING:
+    from policypress.build.workspace import Workspace
 
 
 def check_site(workspace: Workspace, *, trial_render: bool = True) -> tuple[Project, PageRenderer]:

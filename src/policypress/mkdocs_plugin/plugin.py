@@ -148,7 +148,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         project, renderer = self.project, self.renderer
         assert project is not None and renderer is not None
         # what every page depends on besides its policy: templates (with includes), date formats, URLs
-        templates = (self._template_signature(), renderer.formats, self.config.pages_dir, config.use_directory_urls)
+        templates = (self._template_signature(), renderer.formats, self.config.pages_dir)
         policies = tuple(source.policy for source in project.policies)
         assert self.workspace is not None
         memo = self.workspace.memo
@@ -156,15 +156,13 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             index = memo(
                 INDEX_PAGE,
                 (*policies, templates),
-                lambda: renderer.render_index(project, self.config.pages_dir, config.use_directory_urls),
+                lambda: renderer.render_index(project, pages_dir=self.config.pages_dir),
             )
             files.append(self._generated(config, INDEX_PAGE, index))
         codes = memo(
             CODES_PAGE,
             (*policies, templates),
-            lambda: renderer.render_codes(
-                codes_export(project, self.config.pages_dir).codes, self.config.pages_dir, config.use_directory_urls
-            ),
+            lambda: renderer.render_codes(codes_export(project, self.config.pages_dir).codes, self.config.pages_dir),
         )
         files.append(self._generated(config, CODES_PAGE, codes))
         for source in project.policies:

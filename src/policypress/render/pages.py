@@ -162,28 +162,20 @@ class PageRenderer:
                 **extra,
             )
 
-    def render_index(
-        self, project: Project, pages_dir: str = Options.pages_dir, use_directory_urls: bool = True, **extra: Any
-    ) -> str:
+    def render_index(self, project: Project, pages_dir: str = Options.pages_dir, **extra: Any) -> str:
         """The home page: every policy, and the latest changes from the revision logs."""
         with self._rendering("the index page"):
             return self.env.get_template(INDEX_TEMPLATE).render(
                 policies=sorted(project.policies, key=lambda s: s.policy.id),
                 changes=recent_changes(project, RECENT_CHANGES),
                 pages_dir=pages_dir,
-                links=SiteLinks.from_page(INDEX_PAGE, pages_dir, use_directory_urls),
+                links=SiteLinks.from_page(INDEX_PAGE, pages_dir),
                 **extra,
             )
 
-    def render_codes(
-        self,
-        codes: Sequence[Any],
-        pages_dir: str = Options.pages_dir,
-        use_directory_urls: bool = True,
-        **extra: Any,
-    ) -> str:
+    def render_codes(self, codes: Sequence[Any], pages_dir: str = Options.pages_dir, **extra: Any) -> str:
         """The code index page from ``render.exports.codes_export``: every code, its policy, table and row link."""
         with self._rendering("the code index page"):
             return self.env.get_template(CODES_TEMPLATE).render(
-                codes=codes, links=SiteLinks.from_page(CODES_PAGE, pages_dir, use_directory_urls), **extra
+                codes=codes, links=SiteLinks.from_page(CODES_PAGE, pages_dir), **extra
             )

@@ -80,8 +80,9 @@ class SiteLinks:
     pages_dir: str
 
     @classmethod
-    def from_page(cls, page_src_uri: str, pages_dir: str, use_directory_urls: bool = True) -> SiteLinks:
-        return cls(to_root(page_src_uri, use_directory_urls), pages_dir)
+    def from_page(cls, page_src_uri: str, pages_dir: str) -> SiteLinks:
+        """The links of the page built from ``page_src_uri``; like ``page_path``, they take directory URLs."""
+        return cls(to_root(page_src_uri, use_directory_urls=True), pages_dir)
 
     def site(self, path: str) -> str:
         """A path relative to the site root (as the exports give them), as a link from this page."""
