@@ -96,6 +96,23 @@ def test_failed_build_leaves_the_site_untouched(project: Path, capsys: pytest.Ca
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".") and p.name != ".cache") == []
 
 
+def test_a_site_mkdocs_refuses_is_a_user_error_and_leaves_the_site(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MkDocs' own refusals (a warning under ``strict``) end as any user error: one line, exit 1."""
+    assert run(project, "build") == 0
+    site = project / "site"
+    before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    (project / "docs" / "about.md").write_text("# About\n\nSee [the list](missing.md).\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run(project, "build") == 1
+    err = capsys.readouterr().err
+    assert "missing.md" in err
+    assert err.splitlines()[-1] == "error: Aborted with 2 warnings in strict mode!"
+    assert "Traceback" not in err
+    assert {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
 def test_build_twice_gives_identical_bytes(project: Path, tmp_path: Path) -> None:
     assert run(project, "build", "--site-dir", str(tmp_path / "one")) == 0
     assert run(project, "build", "--site-dir", str(tmp_path / "two")) == 0

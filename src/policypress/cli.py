@@ -94,9 +94,8 @@ def command_build(args: argparse.Namespace) -> int:
             config.plugins["policypress"].use_checked(workspace, project, renderer)
             try:
                 build(config)
-            except (Abort, ConfigurationError) as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return EXIT_USER_ERROR
+            except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
+                raise PolicyPressError(str(exc)) from None
             _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
             swap_in(staging, site_dir)
     finally:
