@@ -192,14 +192,29 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes each record to ``sys.stderr`` as it is when the record comes (one handler for every build
+    a process runs, even when a caller replaces the stream in between)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def _log_mkdocs_warnings() -> None:
     """Show MkDocs' own warnings (the API does not configure logging)."""
-    handler = logging.StreamHandler(sys.stderr)
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.INFO)
+    if any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        return
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler.setLevel(logging.WARNING)
-    logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
 
 
 def command_schema(args: argparse.Namespace) -> int:
