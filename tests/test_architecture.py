@@ -71,6 +71,21 @@ def test_check_and_diff_do_not_load_mkdocs(command: list[str]) -> None:
     assert loaded == "[]"
 
 
+@pytest.mark.parametrize("command", [["check"], ["build", "--site-dir", "{site}"]])
+def test_a_plain_run_loads_no_speed_machinery(tmp_path: Path, command: list[str]) -> None:
+    """``--plain`` is the pipeline alone: not one module of the speed layer, no SQLite, no process pool."""
+    arguments = [part.format(site=tmp_path / "site") for part in command]
+    loaded = _python(
+        "import contextlib, io, sys\n"
+        "from policypress.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    assert main(['--plain', '-f', {str(ROOT / 'mkdocs.yml')!r}, *{arguments!r}]) == 0\n"
+        "print(sorted(n for n in sys.modules if n.startswith('policypress.speed')\n"
+        "             or n in ('sqlite3', 'multiprocessing', 'concurrent.futures')))"
+    )
+    assert loaded == "[]"
+
+
 def _modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 

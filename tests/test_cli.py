@@ -205,7 +205,7 @@ def test_only_the_speed_layer_ends_the_command_with_the_fast_exit(
         taken.append(code)
         raise SystemExit(code)
 
-    monkeypatch.setattr(cli, "exit_fast", fake_exit_fast)
+    monkeypatch.setattr("policypress.speed.fastexit.exit_fast", fake_exit_fast)
     monkeypatch.setattr(sys, "argv", ["policypress", *flags, "-f", str(project / "mkdocs.yml"), "check"])
     with pytest.raises(SystemExit) as exited:
         cli.run()

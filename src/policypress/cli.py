@@ -32,7 +32,6 @@ from policypress.options import Options, read_options
 from policypress.project import Project, ProjectLayout
 from policypress.render.pages import PageRenderer
 from policypress.render.urls import PDF_DIR
-from policypress.speed.fastexit import exit_fast
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -346,6 +345,8 @@ def run() -> NoReturn:
     code = _run_command(args)
     if args.plain:
         sys.exit(code)
+    from policypress.speed.fastexit import exit_fast
+
     exit_fast(code)
 
 

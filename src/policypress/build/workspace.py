@@ -3,7 +3,8 @@
 A ``Workspace`` hands out the pipeline's parts for one project: a source reader, a page
 renderer, a PDF maker, a memo for derived work. ``fast=True`` gives the speed layer's
 (stored, parallel) parts, ``fast=False`` the plain ones; both write the same bytes, the
-plain ones only slower (``policypress --plain``, and the equivalence tests).
+plain ones only slower (``policypress --plain``, and the equivalence tests). The speed layer
+is imported only by a fast workspace, so a plain run never loads its caches or process pools.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from policypress.build.pdfs import InProcessPdfMaker, PdfMaker
 from policypress.load.loader import load_project
@@ -19,11 +20,10 @@ from policypress.load.reader import PlainReader, SourceReader
 from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
-from policypress.speed.pages import StoredPageRenderer, page_store
-from policypress.speed.pdfcache import CACHE_DIR as PDF_CACHE
-from policypress.speed.pdfpool import CachedPdfMaker, RenderPool
-from policypress.speed.prerender import rendered_elsewhere
-from policypress.speed.reader import LoadCache, StoredReader
+
+if TYPE_CHECKING:
+    from policypress.speed.pages import StoredPageRenderer
+    from policypress.speed.reader import LoadCache
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ class Workspace:
         self.template_dir = template_dir if template_dir is not None else layout.root / "templates"
         self.formats = formats or DateFormats()
         self.fast = fast
-        self._memory = LoadCache()
+        self._memory: LoadCache | None = None
         self._renderer: PageRenderer | None = None
 
     @classmethod
@@ -60,7 +60,17 @@ class Workspace:
         """A reader for one load of the project."""
         if not self.fast:
             return PlainReader()
-        return StoredReader(self.layout, self._memory)
+        from policypress.speed.reader import StoredReader
+
+        return StoredReader(self.layout, self._load_cache())
+
+    def _load_cache(self) -> LoadCache:
+        """The memory of files read and work done, kept for the workspace's life (fast only)."""
+        if self._memory is None:
+            from policypress.speed.reader import LoadCache
+
+            self._memory = LoadCache()
+        return self._memory
 
     def load(self) -> Project:
         """Load and validate the project (``SourceError`` with every problem)."""
@@ -70,6 +80,8 @@ class Workspace:
         """The page renderer of this workspace (one, kept: the stored one holds the page store)."""
         if self._renderer is None:
             if self.fast:
+                from policypress.speed.pages import StoredPageRenderer, page_store
+
                 self._renderer = StoredPageRenderer(self.template_dir, self.formats, page_store(self.layout.cache_path))
             else:
                 self._renderer = PageRenderer(self.template_dir, self.formats)
@@ -79,7 +91,7 @@ class Workspace:
         """``compute()``, reused across preview rebuilds while ``inputs`` are the same objects (fast only)."""
         if not self.fast:
             return compute()
-        return self._memory.memo(name, inputs, compute)
+        return self._load_cache().memo(name, inputs, compute)
 
     def rendered_elsewhere(
         self, project: Project, renderer: PageRenderer, sources: tuple[PolicySource, ...]
@@ -87,20 +99,33 @@ class Workspace:
         """While the block runs, ``sources`` may be pre-rendered by a second process into the page store."""
         if not self.fast:
             return nullcontext()
+        from policypress.speed.prerender import rendered_elsewhere
+
         return rendered_elsewhere(project, renderer, sources)
 
     def pages_checked(self) -> None:
         """Every page of the project was rendered: stored pages unused for long can go."""
-        if isinstance(self._renderer, StoredPageRenderer):
-            self._renderer.store.prune()
+        if stored := self._stored_renderer():
+            stored.store.prune()
 
     def pages_written(self) -> None:
         """Make the pages this run rendered visible to the next run."""
-        if isinstance(self._renderer, StoredPageRenderer):
-            self._renderer.store.flush()
+        if stored := self._stored_renderer():
+            stored.store.flush()
+
+    def _stored_renderer(self) -> StoredPageRenderer | None:
+        """The renderer handed out, if it is the speed layer's (it keeps the page store)."""
+        if not self.fast or self._renderer is None:
+            return None
+        from policypress.speed.pages import StoredPageRenderer
+
+        return self._renderer if isinstance(self._renderer, StoredPageRenderer) else None
 
     def pdf_maker(self, *, use_cache: bool = True) -> PdfMaker:
         """What turns print jobs into PDFs: cached and on every core (fast), or one by one here."""
         if not self.fast:
             return InProcessPdfMaker()
-        return CachedPdfMaker(RenderPool(), self.layout.root / PDF_CACHE if use_cache else None)
+        from policypress.speed.pdfcache import CACHE_DIR
+        from policypress.speed.pdfpool import CachedPdfMaker, RenderPool
+
+        return CachedPdfMaker(RenderPool(), self.layout.root / CACHE_DIR if use_cache else None)
