@@ -38,25 +38,21 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+def build_with_the_command(
+    project: Path, site: Path, *flags: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``policypress [flags] build`` of ``project`` into ``site``, in a fresh interpreter as a user runs it."""
+    command = [sys.executable, "-m", "policypress", *flags, "-f", str(project / "mkdocs.yml"), "build"]
+    result = subprocess.run(
+        [*command, "--site-dir", str(site)], capture_output=True, text=True, check=False, cwd=project, env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's site, built once per session with the real command into a temporary folder."""
     site = tmp_path_factory.mktemp("build") / "site"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "policypress",
-            "-f",
-            str(ROOT / "mkdocs.yml"),
-            "build",
-            "--site-dir",
-            str(site),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    build_with_the_command(ROOT, site)
     return site

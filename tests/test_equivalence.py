@@ -14,33 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project
+from conftest import ROOT, build_with_the_command, copy_project
 
 FIXTURES = ROOT / "tests" / "fixtures"
 EPOCH = "1730419200"  # 2024-11-01: the same date for every build, as a commit would give
 
 
 def _build(project: Path, site: Path, *flags: str) -> dict[str, bytes]:
-    environment = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "policypress",
-            *flags,
-            "-f",
-            str(project / "mkdocs.yml"),
-            "build",
-            "--site-dir",
-            str(site),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=project,
-        env=environment,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    build_with_the_command(project, site, *flags, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
