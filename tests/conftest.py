@@ -42,10 +42,9 @@ def build_with_the_command(
     project: Path, site: Path, *flags: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``policypress [flags] build`` of ``project`` into ``site``, in a fresh interpreter as a user runs it."""
-    command = [sys.executable, "-m", "policypress", *flags, "-f", str(project / "mkdocs.yml"), "build"]
-    result = subprocess.run(
-        [*command, "--site-dir", str(site)], capture_output=True, text=True, check=False, cwd=project, env=env
-    )
+    command = [sys.executable, "-m", "policypress", *flags, "-f", str(project / "mkdocs.yml")]
+    command += ["build", "--site-dir", str(site)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=project, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
