@@ -397,6 +397,7 @@ def _criteria_yaml(rng: random.Random, plan: str, depth: int, indent: int, count
             lines.append(f"{pad}- text: >-")
         lines += _folded(text, indent + 4)
         if nested:
+            lines.append(f"{pad}  requires: all")
             lines.append(f"{pad}  criteria:")
             lines += _criteria_yaml(rng, plan, depth + 1, indent + 4, rng.randint(2, 3))
     return lines
@@ -478,14 +479,15 @@ def generate_policy(rng: random.Random, number: int, bib_keys: list[str]) -> tup
             *_folded(f"NOTE: {procedure.capitalize()} requests are managed by a utilization vendor.", 4),
         ]
     lines += ["", "criteria:", *_criteria_yaml(rng, plan, 0, 2, rng.randint(2, 4)), "", "background:"]
-    lines += [f"  - heading: {_q(f'*{procedure.title()}*')}", "    paragraphs:"]
+    lines += [f"  - heading: {_q(f'*{procedure.title()}*')}", "    content:"]
     for part in (groups[:split], groups[split:]):
         lines += ["      - >-", *_folded(_paragraph(rng, part), 8)]
     lines += [
         "",
         "code_tables:",
-        f"  - heading: {_q(rng.choice(CODE_TABLE_HEADINGS))}",
+        f"  - heading: {_q(heading := rng.choice(CODE_TABLE_HEADINGS))}",
         "    code_system: CPT",
+        f"    meaning: {'does_not_support_coverage' if 'not support' in heading else 'supports_coverage'}",
         "    rows:",
     ]
     for code in _cpt_codes(rng, rng.randint(2, 6)):

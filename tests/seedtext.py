@@ -12,10 +12,16 @@ allowed between the seed and the build; each is explained where it is defined.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_2b38a9cd632ac1ea.txt"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "seed" / "000_2b38a9cd632ac1ea.txt"
+BARIATRIC = SHARED / "fixtures" / "oh-cp-mp-37.txt"
+"""The second acceptance document (OH.CP.MP.37), built from ``tests/fixtures/bariatric``."""
+FIXTURE_LINE = "FIXTURE: "
+"""The fixture's first line says it is a fixture; it is not part of the policy."""
 
 PAGE_ARTIFACTS = ("**CLINICAL POLICY**  ", "**Sacroiliac Joint Interventions for Pain Management**")
 """The running header of the PDF the seed was exported from, caught mid-paragraph at a page break.
@@ -48,7 +54,10 @@ def plain(markdown: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
     text = re.sub(r"</?sup>", "", text)
-    text = text.replace("\\_", "_").replace("**", "").replace("*", "")
+    text = text.replace("\\_", "_")
+    # emphasis markers go; an asterisk that opens or closes nothing (a footnote marker) stays
+    text = re.sub(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -61,8 +70,28 @@ def normalize_reference(text: str) -> str:
 
 def seed_blocks() -> list[SeedBlock]:
     """Every block of the seed in reading order."""
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    lines = [line for line in lines if line not in PAGE_ARTIFACTS]
+    return document_blocks(SEED, PAGE_ARTIFACTS, normalize_reference, join_broken_paragraphs=True)
+
+
+def bariatric_blocks() -> list[SeedBlock]:
+    """Every block of the second acceptance document in reading order (it needs no errata)."""
+    return document_blocks(BARIATRIC)
+
+
+def bariatric_references() -> dict[int, str]:
+    return {b.number: b.text for b in bariatric_blocks() if b.kind == "reference" and b.number is not None}
+
+
+def document_blocks(
+    path: Path,
+    artifacts: tuple[str, ...] = (),
+    reference_errata: Callable[[str], str] = lambda text: text,
+    join_broken_paragraphs: bool = False,
+) -> list[SeedBlock]:
+    """Every block of an acceptance document in reading order: headings, paragraphs, list items
+    (criteria included, with their numbers), table cells and numbered references."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in lines if line not in artifacts and not line.startswith(FIXTURE_LINE)]
     blocks: list[SeedBlock] = []
     for line in lines:
         stripped = line.strip()
@@ -74,10 +103,10 @@ def seed_blocks() -> list[SeedBlock]:
             blocks.extend(SeedBlock("cell", plain(cell)) for cell in stripped.split("\t"))
         elif match := re.match(r"(\d+)\. (.*)", stripped):
             number = int(match.group(1))
-            blocks.append(SeedBlock("reference", normalize_reference(plain(match.group(2))), number))
+            blocks.append(SeedBlock("reference", reference_errata(plain(match.group(2))), number))
         elif stripped.startswith("- "):
             blocks.append(SeedBlock("item", plain(stripped[2:])))
-        elif blocks and blocks[-1].kind == "paragraph" and blocks[-1].text.endswith(","):
+        elif join_broken_paragraphs and blocks and blocks[-1].kind == "paragraph" and blocks[-1].text.endswith(","):
             # the paragraph the page break interrupted continues here
             blocks[-1] = SeedBlock("paragraph", f"{blocks[-1].text} {plain(stripped)}")
         else:

@@ -129,7 +129,7 @@ CASES: dict[str, tuple[Edit, ...]] = {
     "bib-bad-date": (edit(BIB, "date = {2023}", "date = {last year}"),),
     "bib-unsupported-type": (edit(BIB, "@online{delta,", "@misc{delta,"),),
     # --- templates and boilerplate ---------------------------------------------------------
-    "template-syntax-error": (edit(TEMPLATE, "{% for paragraph in policy.description %}", "{% for paragraph in %}"),),
+    "template-syntax-error": (edit(TEMPLATE, "{% for paragraph in reminder.paragraphs %}", "{% for paragraph in %}"),),
     "template-undefined-variable": (edit(TEMPLATE, "{{ policy.id }}", "{{ policy.number }}"),),
     "boilerplate-missing-reminder": (edit("policy/boilerplate/important-reminder.yaml", None, None),),
     "boilerplate-unknown-field": (
@@ -144,8 +144,8 @@ CASES: dict[str, tuple[Edit, ...]] = {
     "citation-space-after-at": (edit(POLICY, "[@delta]", "[@ delta]"),),
     "citation-unclosed": (edit(POLICY, "[@delta]", "[@delta"),),
     # --- link ids that would collide on the page -------------------------------------------
-    "anchor-heading-reuses-section": (edit(POLICY, "  - paragraphs:\n", "  - heading: Background\n    paragraphs:\n"),),
-    "anchor-heading-looks-numbered": (edit(POLICY, "  - paragraphs:\n", "  - heading: Ref 1\n    paragraphs:\n"),),
+    "anchor-heading-reuses-section": (edit(POLICY, "  - content:\n", "  - heading: Background\n    content:\n"),),
+    "anchor-heading-looks-numbered": (edit(POLICY, "  - content:\n", "  - heading: Ref 1\n    content:\n"),),
     "anchor-code-in-two-tables": (
         edit(
             POLICY,
@@ -161,7 +161,7 @@ CASES: dict[str, tuple[Edit, ...]] = {
         edit(POLICY, "[@delta]", "[@dleta]"),
         edit(POLICY, 'code: "L8699"', "code: 8699"),
         edit(BIB, "  journal = {J Test},\n  year = {2021},", "  year = {2021},"),
-        edit(TEMPLATE, "{% for paragraph in policy.description %}", "{% for paragraph in %}"),
+        edit(TEMPLATE, "{% for paragraph in reminder.paragraphs %}", "{% for paragraph in %}"),
     ),
 }
 

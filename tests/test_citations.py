@@ -80,14 +80,14 @@ def errors_after(tmp_path: Path, old: str, new: str) -> list[str]:
 
 def test_unknown_key(tmp_path: Path) -> None:
     assert errors_after(tmp_path, "[@delta]", "[@nosuch]") == [
-        "policy/xx-cp-mp-1.yaml:26:9: background[0].paragraphs[0]: [@nosuch] is not in the bibliography "
+        "policy/xx-cp-mp-1.yaml:26:9: background[0].content[0]: [@nosuch] is not in the bibliography "
         "[citation.unknown_key]"
     ]
 
 
 def test_cited_but_not_listed(tmp_path: Path) -> None:
     assert errors_after(tmp_path, "  - delta\n", "") == [
-        "policy/xx-cp-mp-1.yaml:26:9: background[0].paragraphs[0]: [@delta] is cited but not in this "
+        "policy/xx-cp-mp-1.yaml:26:9: background[0].content[0]: [@delta] is cited but not in this "
         "policy's references list [citation.not_listed]"
     ]
 
@@ -102,6 +102,6 @@ def test_listed_but_not_in_bib_and_listed_twice(tmp_path: Path) -> None:
 def test_listed_but_never_cited_is_information(tmp_path: Path) -> None:
     project = load_project(ProjectLayout(NESTED))
     assert [n.format() for n in project.notes if n.code == "citation.unused"] == [
-        "policy/xx-cp-mp-1.yaml:42:5: warning: references[4]: 'unused' (reference 5) is listed but never cited "
+        "policy/xx-cp-mp-1.yaml:42:5: info: references[4]: 'unused' (reference 5) is listed but never cited "
         "[citation.unused]"
     ]

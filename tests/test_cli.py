@@ -28,8 +28,8 @@ def run(root: Path, *args: str) -> int:
 def test_check_passes_on_the_repository(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(project, "check") == 0
     out, err = capsys.readouterr()
-    assert out == "1 policy, 29 references: valid, 21 warning(s)\n"
-    assert err == "warning: 21 x citation.unused (run with -v to list them)\n"
+    assert out == "1 policy, 29 references: valid, 0 warning(s), 21 info\n"
+    assert err == "info: 21 x citation.unused (run with -v to list them)\n"
 
 
 def test_check_verbose_lists_uncited_references(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,14 +37,18 @@ def test_check_verbose_lists_uncited_references(project: Path, capsys: pytest.Ca
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 21  # the seed lists 29 references and cites 8
     assert err[0] == (
-        "policy/wa-cp-mp-166.yaml:88:5: warning: references[0]: 'visser2013' (reference 1) is listed but never "
+        "policy/wa-cp-mp-166.yaml:90:5: info: references[0]: 'visser2013' (reference 1) is listed but never "
         "cited [citation.unused]"
     )
 
 
 def test_check_strict_refuses_warnings(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(project, "check", "--strict") == 0  # information (references never cited) is not a warning
+    policy = project / "policy" / "wa-cp-mp-166.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("NIA_CG_305", "<b>NIA_CG_305</b>"), encoding="utf-8")
+    capsys.readouterr()
     assert run(project, "check", "--strict") == 1
-    assert capsys.readouterr().err.endswith("21 warning(s), refused under --strict\n")
+    assert capsys.readouterr().err.endswith("1 warning(s), refused under --strict\n")
 
 
 def test_literal_markup_is_a_warning(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,8 +58,8 @@ def test_literal_markup_is_a_warning(project: Path, capsys: pytest.CaptureFixtur
     assert run(project, "check", "-v") == 0
     err = capsys.readouterr().err.splitlines()
     assert (
-        "policy/wa-cp-mp-166.yaml:14:5: warning: notes[0]: '[NIA_CG_305](https://example.org/x)' will be shown as "
-        "typed; policy text allows only *italic*, **bold**, [@citations] and bare https:// links "
+        "policy/wa-cp-mp-166.yaml:15:5: warning: notes[0]: '[NIA_CG_305](https://example.org/x)' will be shown as "
+        "typed; policy text allows only *italic*, **bold**, [@citations], bare https:// links and [words](#id) "
         "[text.literal_markup]"
     ) in err
 
@@ -71,7 +75,7 @@ def test_check_reports_every_error_at_once(project: Path, capsys: pytest.Capture
     assert capsys.readouterr().err.splitlines() == [
         "policy/wa-cp-mp-166.yaml:5:1: efective_date: unknown field; did you mean 'effective_date'? "
         "[schema.unknown_field]",
-        "policy/wa-cp-mp-166.yaml:19:20: criteria[0].determination: expected one of 'medically_necessary', "
+        "policy/wa-cp-mp-166.yaml:20:20: criteria[0].determination: expected one of 'medically_necessary', "
         "'not_medically_necessary', 'investigational', got 'maybe' [schema.literal_error]",
         "2 error(s); nothing was built",
     ]
@@ -135,7 +139,7 @@ def _command(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_command_exits_with_mains_code_and_all_its_output(project: Path) -> None:
     ok = _command(project, "check", "-v")
-    assert (ok.returncode, ok.stdout) == (0, "1 policy, 29 references: valid, 21 warning(s)\n")
+    assert (ok.returncode, ok.stdout) == (0, "1 policy, 29 references: valid, 0 warning(s), 21 info\n")
     assert len(ok.stderr.splitlines()) == 21  # every warning, each on its line, none lost at exit
     policy = project / "policy" / "wa-cp-mp-166.yaml"
     policy.write_text(policy.read_text(encoding="utf-8").replace("effective_date:", "efective_date:"), "utf-8")
@@ -157,7 +161,7 @@ def _run_in_a_script(project: Path, prelude: str) -> subprocess.CompletedProcess
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)
 
 
-VALID = "1 policy, 29 references: valid, 21 warning(s)\n"
+VALID = "1 policy, 29 references: valid, 0 warning(s), 21 info\n"
 
 
 def test_the_fast_exit_runs_the_exit_handlers_but_frees_nothing(project: Path, tmp_path: Path) -> None:

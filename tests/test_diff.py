@@ -418,7 +418,7 @@ def test_out_of_order_revision_is_a_validation_error_on_head(repo: Repo, capsys:
 
 def test_check_refuses_hidden_characters(repo: Repo, capsys: pytest.CaptureFixture[str], update_golden: bool) -> None:
     repo.replace(SEED, "considered **not medically necessary**", "considered **\u202enot medically necessary**")
-    repo.replace("references.bib", "@article{ho2013,", "@article{ho2013,\n  note = {zero\u200bwidth},")
+    repo.replace("references.bib", "sacroiliac joint pain: two-year", "sacroiliac joint pain: two\u200b-year")
     repo.replace(
         SEED,
         "title: Sacroiliac Joint Interventions for Pain Management",

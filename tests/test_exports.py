@@ -95,7 +95,9 @@ def test_codes_json_and_csv_link_to_the_row(files: dict[str, str]) -> None:
     rows = list(csv.DictReader(io.StringIO(files["api/codes.csv"])))
     assert [row["code"] for row in rows] == ["64451", "64625"]
     assert rows[0]["policy_id"] == "WA.CP.MP.166"
-    assert files["api/codes.csv"].startswith("code,code_system,description,policy_id,policy_title,table,page,link\r\n")
+    assert files["api/codes.csv"].startswith(
+        "code,first,last,code_system,meaning,description,notes,policy_id,policy_title,table,page,link\r\n"
+    )
 
 
 def test_exports_are_deterministic(project: Project, files: dict[str, str]) -> None:

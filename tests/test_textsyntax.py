@@ -15,6 +15,7 @@ from policypress.model.inline import (
     Text,
     escape_text,
     iter_citations,
+    iter_cross_references,
     parse_inline,
     render_html,
     render_plain,
@@ -100,7 +101,7 @@ def test_only_web_links_are_linked() -> None:
         "[click](javascript:alert(1))",
         "<img src=x onerror=alert(1)>",
         "`code` ~~del~~ ^^ins^^ ==mark== | a | b |",
-        "&lt;already escaped&gt; \\*",
+        "&lt;already escaped&gt; \\q \\",
         "# not a heading",
     ],
 )
@@ -124,3 +125,43 @@ def test_newlines_become_spaces() -> None:
 def test_render_plain() -> None:
     nodes = parse_inline("*SIJ* **x**[@k] https://a.org")
     assert render_plain(nodes, lambda c: "[1]") == "SIJ x[1] https://a.org"
+
+
+def test_a_backslash_before_punctuation_is_the_character_itself() -> None:
+    assert html("a \\*literal\\* star") == "a &#42;literal&#42; star"
+    assert html("\\[@key] is not a citation") == "&#91;@key&#93; is not a citation"
+    assert html("two \\\\ backslashes, one \\q") == "two &#92; backslashes, one &#92;q"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("BMI ≥ 40 kg/m²*;", "BMI ≥ 40 kg/m²&#42;;"),
+        ("BMI ≥ 35 kg/m²* and < 40 kg/m², with *one*", "BMI ≥ 35 kg/m²&#42; and &lt; 40 kg/m², with <em>one</em>"),
+        ("a * b * c", "a &#42; b &#42; c"),
+        ("x ** y ** z", "x &#42;&#42; y &#42;&#42; z"),
+        ("*Sleeve gastrectomy (SG)*: About", "<em>Sleeve gastrectomy (SG)</em>: About"),
+    ],
+)
+def test_an_asterisk_that_opens_or_closes_no_word_is_literal(text: str, shown: str) -> None:
+    assert html(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "references"),
+    [
+        ("see criterion III)", [("criterion", "III")]),
+        ("Criteria I.C and I.D are met", [("criterion", "I.C"), ("criterion", "I.D")]),
+        ("criteria I.B.2.a and I.B.3", [("criterion", "I.B.2.a"), ("criterion", "I.B.3")]),
+        ("criteria II.A, II.B, or III", [("criterion", "II.A"), ("criterion", "II.B"), ("criterion", "III")]),
+        ("(criterion II.A.5.b.i).", [("criterion", "II.A.5.b.i")]),
+        ("collected in Appendix C.", [("appendix", "C")]),
+        ("see OH.CP.MP.31 Cosmetic", [("policy", "OH.CP.MP.31")]),
+        ("see [the definition](#definition-bmi)", [("anchor", "definition-bmi")]),
+        ("the criteria listed, criterion in Illinois, U.S. law, doi 10.1016", []),
+        ("see CP.MP.37 for the corporate policy", [("policy", "CP.MP.37")]),
+    ],
+)
+def test_cross_references_are_found_as_policies_write_them(text: str, references: list[tuple[str, str]]) -> None:
+    found = [(r.kind, r.target) for r in iter_cross_references(parse_inline(text))]
+    assert found == references

@@ -104,7 +104,8 @@ def test_pages_are_reused_until_a_reference_or_template_changes(project_dir: Pat
     text = bib.read_text(encoding="utf-8")
     start = text.index(f"{{{key},")
     title = text.index("title", start)
-    bib.write_text(text[:title] + "title = {Zz Changed Title},\n  old" + text[title:], encoding="utf-8")
+    value = text.index("{", title)
+    bib.write_text(text[: value + 1] + "Zz Changed Title " + text[value + 1 :], encoding="utf-8")
     project, renderer = _check(project_dir)
     changed = renderer.render_policy(project, project.policies[0])
     assert "Zz Changed Title" in changed and changed != page

@@ -55,14 +55,17 @@ def command_check(args: argparse.Namespace) -> int:
     _options, workspace = _workspace(args)
     project, _renderer = check_site(workspace)
     warnings = [note for note in project.notes if note.severity == "warning"]
+    infos = [note for note in project.notes if note.severity == "info"]
     if args.verbose:
         for note in project.notes:
             print(note.format(), file=sys.stderr)
     else:
-        for code, count in sorted(Counter(w.code for w in warnings).items()):
-            print(f"warning: {count} x {code} (run with -v to list them)", file=sys.stderr)
+        for severity, notes in (("warning", warnings), ("info", infos)):
+            for code, count in sorted(Counter(n.code for n in notes).items()):
+                print(f"{severity}: {count} x {code} (run with -v to list them)", file=sys.stderr)
     policies = f"{len(project.policies)} {'policy' if len(project.policies) == 1 else 'policies'}"
-    print(f"{policies}, {len(project.bibliography.keys)} references: valid, {len(warnings)} warning(s)")
+    summary = f"{policies}, {len(project.bibliography.keys)} references: valid, {len(warnings)} warning(s)"
+    print(summary + (f", {len(infos)} info" if infos else ""))
     if args.strict and warnings:
         print(f"{len(warnings)} warning(s), refused under --strict", file=sys.stderr)
         return EXIT_USER_ERROR

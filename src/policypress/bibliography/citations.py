@@ -92,7 +92,7 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
                 ("references", i),
                 "citation.unused",
                 f"references[{i}]: {key!r} (reference {i + 1}) is listed but never cited",
-                "warning",
+                "info",
             )
     return diagnostics
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from policypress.build.git import git_output
+from policypress.model.policy import first_day
 from policypress.project import Project, ProjectLayout
 from policypress.render.printjob import Provenance
 
@@ -33,7 +34,7 @@ def source_date_epoch(root: Path, project: Project, given: str | None = None) ->
             for source in project.policies
             for day in (
                 source.policy.effective_date,
-                source.policy.last_review_date,
+                None if source.policy.last_review_date is None else first_day(source.policy.last_review_date),
                 *(dt.date.fromisoformat(f"{r.approval_date}-01") for r in source.policy.revision_log),
             )
             if day is not None

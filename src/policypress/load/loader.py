@@ -12,6 +12,7 @@ from pathlib import Path
 
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.load.reader import PlainReader, SourceReader
+from policypress.model.policy import YEAR_PLACEHOLDER
 from policypress.project import PolicySource, Project, ProjectLayout
 
 
@@ -78,6 +79,17 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
         seen_ids.setdefault(policy.id, display)
         if keys is not None:
             diagnostics.extend(reader.citations(policy, display, document, read, keys, known_keys))
+        if boilerplate is not None and YEAR_PLACEHOLDER in boilerplate.important_reminder.copyright_for(policy):
+            line, col = document.position(("id",))
+            diagnostics.append(
+                Diagnostic(
+                    display,
+                    line,
+                    col,
+                    "policy.copyright_year",
+                    f"copyright_year: required, since the shared copyright line has {YEAR_PLACEHOLDER}",
+                )
+            )
         policies.append(PolicySource(policy, display, path.stem, source_key))
     bibliography, problems = pending.result
     diagnostics.extend(problems)

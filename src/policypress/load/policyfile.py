@@ -12,7 +12,7 @@ from typing import Protocol
 from policypress.errors import Diagnostic, Path_, SourceError
 from policypress.load.validate import validate_document
 from policypress.model.policy import Policy
-from policypress.model.rules import check_policy_rules
+from policypress.model.rules import check_policy_rules, check_written_codes
 from policypress.project import expected_stem
 from policypress.sources.yamlsource import YamlDocument, load_yaml
 
@@ -41,7 +41,11 @@ def read_policy(
     policy, problems = validate_document(document, Policy)
     diagnostics.extend(problems)
     if policy is None:
-        return document, None, diagnostics
+        # the codes are checked anyway, so one round of fixes clears the file
+        for finding in check_written_codes(document.data):
+            line, col = document.position(finding.path)
+            diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
+        return document, None, sorted(diagnostics)
     if path.stem != expected_stem(policy.id):
         line, col = document.position(("id",))
         diagnostics.append(

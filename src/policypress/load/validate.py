@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from policypress.errors import Diagnostic, Path_, field_name
-from policypress.model.policy import POLICY_ID_PATTERN, YEAR_MONTH_PATTERN
+from policypress.model.policy import BLOCK_MODELS, BLOCK_TAG_PREFIX, POLICY_ID_PATTERN, YEAR_MONTH_PATTERN
 from policypress.sources.yamlsource import YamlDocument
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -37,7 +37,9 @@ def validate_document(document: YamlDocument, model: type[ModelT]) -> tuple[Mode
 
 
 def _path(error: Any) -> Path_:
-    return tuple(p for p in error["loc"] if isinstance(p, str | int))
+    return tuple(
+        p for p in error["loc"] if isinstance(p, int) or (isinstance(p, str) and not p.startswith(BLOCK_TAG_PREFIX))
+    )
 
 
 def _is_consequence(error: Any) -> bool:
@@ -53,7 +55,7 @@ def _guess(model: type[BaseModel], error: Any) -> str | None:
     if error["type"] != "extra_forbidden":
         return None
     path = _path(error)
-    matches = difflib.get_close_matches(str(path[-1]), _known_fields(model, path[:-1]), n=1)
+    matches = difflib.get_close_matches(str(path[-1]), _known_fields(model, error["loc"][:-1]), n=1)
     return matches[0] if matches else None
 
 
@@ -71,7 +73,7 @@ def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> D
     if kind == "extra_forbidden":
         line, col = document.key_position(path)
         guess = _guess(model, error)
-        known = ", ".join(_known_fields(model, path[:-1]))
+        known = ", ".join(_known_fields(model, error["loc"][:-1]))
         hint = f"; did you mean {guess!r}?" if guess else f"; expected one of: {known}"
         return Diagnostic(document.file, line, col, "schema.unknown_field", f"{name}: unknown field{hint}")
     if kind == "missing":
@@ -121,11 +123,14 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def _known_fields(model: type[BaseModel], path: Path_) -> list[str]:
-    """Field names of the (sub)model at ``path``, for did-you-mean hints."""
+def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (sub)model at an error's location ``loc``, for did-you-mean hints."""
     current: Any = model
-    for part in path:
+    for part in loc:
         if isinstance(part, int):
+            continue
+        if isinstance(part, str) and part in BLOCK_MODELS:
+            current = BLOCK_MODELS[part]
             continue
         field = getattr(current, "model_fields", {}).get(part)
         if field is None:

@@ -56,7 +56,9 @@ PAGE_ANCHORS = (
     "policy-title",
     "description",
     "policy-criteria",
+    "definitions",
     "background",
+    "appendices",
     "coding-implications",
     "revision-log",
     "references",
@@ -64,10 +66,41 @@ PAGE_ANCHORS = (
 )
 """The fixed section ids of a policy page (``templates/policy.md.j2``); headings from data must not reuse them."""
 
-NUMBERED_ANCHOR = re.compile(r"(ref|cite|revision)-\d+|criterion-.*|code-.*")
+NUMBERED_ANCHOR = re.compile(r"(ref|cite|revision|footnote)-\d+|(criterion|code|definition|appendix)-.*")
 """Ids the page numbers itself (references, citations, revisions, criteria, code rows)."""
 
 
 def code_anchor(code_system: str, code: str) -> str:
     """The id of a code's row: ``code-cpt-64451``."""
     return f"code-{slugify(code_system)}-{slugify(code)}"
+
+
+_APPENDIX_LETTER = re.compile(r"Appendix\s+([A-Z])\b")
+
+
+def appendix_anchor(title: str) -> str:
+    """The id of an appendix: ``appendix-a`` for ``Appendix A: Abbreviation/Acronym Key``, else from its title."""
+    plain = plain_text(title)
+    if match := _APPENDIX_LETTER.match(plain):
+        return f"appendix-{match.group(1).lower()}"
+    return f"appendix-{slugify(title)}"
+
+
+def appendix_letter(title: str) -> str | None:
+    """The letter an appendix is referred to by (``Appendix C``), if its title starts with one."""
+    match = _APPENDIX_LETTER.match(plain_text(title))
+    return match.group(1) if match else None
+
+
+def definition_anchor(term: str) -> str:
+    """The id of a definition: ``definition-body-mass-index-bmi``."""
+    return f"definition-{slugify(term)}"
+
+
+def criterion_anchor(dotted_label: str) -> str:
+    """The id of a criterion from its number as the text writes it: ``I.B.2`` -> ``criterion-I-B-2``."""
+    return "criterion-" + dotted_label.replace(".", "-")
+
+
+def footnote_anchor(number: int) -> str:
+    return f"footnote-{number}"

@@ -9,9 +9,20 @@ read as 493) are caught here rather than published.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PositiveInt,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+)
 
 NonEmptyText = Annotated[StrictStr, StringConstraints(min_length=1)]
 """Policy prose in the inline mini-syntax (see ``model.inline``)."""
@@ -22,6 +33,15 @@ POLICY_ID_PATTERN = r"^[A-Z0-9]+(\.[A-Z0-9]+)+$"
 YearMonth = Annotated[StrictStr, StringConstraints(pattern=YEAR_MONTH_PATTERN)]
 """A month, ``YYYY-MM``: revision logs record months, not days."""
 
+DayOrMonth = dt.date | YearMonth
+"""A date known to the day (``2025-03-01``) or only to the month (``2025-01``), shown as precise as written."""
+
+
+def first_day(value: dt.date | str) -> dt.date:
+    """A ``DayOrMonth`` as a day, for ordering: a month stands for its first day."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(f"{value}-01")
+
+
 PolicyId = Annotated[StrictStr, StringConstraints(pattern=POLICY_ID_PATTERN)]
 """A reference number such as ``WA.CP.MP.166``."""
 
@@ -29,6 +49,16 @@ Determination = Literal["medically_necessary", "not_medically_necessary", "inves
 """What a criterion decides; ``None`` on a criterion that only states a condition."""
 
 CodeSystem = Literal["CPT", "HCPCS", "ICD-10-CM"]
+
+GroupLogic = Literal["all", "one", "each"] | PositiveInt
+"""How the sub-criteria of a criterion combine: ``all`` must hold, ``one`` (at least one) must
+hold, at least N must hold, or ``each`` is a separate statement of its own (a list of services
+that are each not medically necessary)."""
+
+CodeMeaning = Literal["supports_coverage", "does_not_support_coverage", "informational"]
+"""What the codes of a table mean for coverage, as data (the heading says it in words)."""
+
+YEAR_PLACEHOLDER = "{year}"
 
 CODE_SYSTEM_COLUMN = {"CPT": "CPT® Codes", "HCPCS": "HCPCS Codes", "ICD-10-CM": "ICD-10-CM Codes"}
 """Column heading of a code table, by code system."""
@@ -43,21 +73,108 @@ class Criterion(_Model):
 
     text: NonEmptyText
     determination: Determination | None = None
+    requires: GroupLogic | None = None
+    """How ``criteria`` combine (data for computable criteria; the text says it in words)."""
     criteria: tuple[Criterion, ...] = ()
+    notes: tuple[NonEmptyText, ...] = ()
+    """Paragraphs that follow the sub-list inside this criterion (``Note: For members of …``)."""
+
+
+class BulletList(_Model):
+    """A bulleted list inside prose; each item is one line of policy text."""
+
+    bullets: tuple[NonEmptyText, ...] = Field(min_length=1)
+
+
+class Table(_Model):
+    """A table of any columns (an abbreviation key, a classification); cells are policy text."""
+
+    columns: tuple[NonEmptyText, ...] = Field(min_length=1)
+    rows: tuple[tuple[StrictStr, ...], ...] = Field(min_length=1)
+
+
+class Subheading(_Model):
+    """A heading inside a body of text, one level below the section it is in."""
+
+    subheading: NonEmptyText
+
+
+BLOCK_KINDS: dict[str, str] = {
+    "bullets": "block:list",
+    "columns": "block:table",
+    "rows": "block:table",
+    "subheading": "block:subheading",
+}
+"""Which field marks which kind of block; a text is a paragraph."""
+
+
+def block_kind(value: Any) -> str:
+    """The kind of a block as written: a text is a paragraph, a mapping is known by its fields."""
+    for tag, model in BLOCK_MODELS.items():
+        if isinstance(value, model):
+            return tag
+    if isinstance(value, dict):
+        for field, kind in BLOCK_KINDS.items():
+            if field in value:
+                return kind
+        return "block:list"  # an unknown mapping: its fields are reported against the most common block
+    return "block:paragraph"
+
+
+Block = Annotated[
+    Annotated[NonEmptyText, Tag("block:paragraph")]
+    | Annotated[BulletList, Tag("block:list")]
+    | Annotated[Table, Tag("block:table")]
+    | Annotated[Subheading, Tag("block:subheading")],
+    Discriminator(block_kind),
+]
+"""One block of a body of text: a paragraph (plain text), a bullet list, a table or a sub-heading."""
+
+BLOCK_MODELS: dict[str, type[BaseModel]] = {
+    "block:list": BulletList,
+    "block:table": Table,
+    "block:subheading": Subheading,
+}
+
+BLOCK_TAG_PREFIX = "block:"
+"""Pydantic puts a block's tag in an error's location; it is not a field of the source."""
 
 
 class Section(_Model):
-    """A Background section: an optional heading and its paragraphs."""
+    """A Background section: an optional heading and its blocks (paragraphs, lists, tables, sub-headings)."""
 
     heading: NonEmptyText | None = None
-    paragraphs: tuple[NonEmptyText, ...] = Field(min_length=1)
+    content: tuple[Block, ...] = Field(min_length=1, validation_alias=AliasChoices("content", "paragraphs"))
+    """``paragraphs`` is the field's earlier name, still read so that older revisions load."""
+
+
+class Definition(_Model):
+    """A term of the Definitions section and what it means in this policy."""
+
+    term: NonEmptyText
+    definition: NonEmptyText
+
+
+class Appendix(_Model):
+    """An appendix: its title as printed (``Appendix A: Abbreviation/Acronym Key``) and its blocks."""
+
+    title: NonEmptyText
+    content: tuple[Block, ...] = Field(min_length=1)
+
+
+class Footnote(_Model):
+    """A note keyed by a marker that the criteria carry as a literal character (``kg/m²*``)."""
+
+    marker: NonEmptyText
+    text: NonEmptyText
 
 
 class CodeRow(_Model):
-    """One code and its official description."""
+    """One code, or a range of codes written as one row (``E66.01 – E66.09``), and its description."""
 
     code: NonEmptyText
     description: NonEmptyText
+    notes: NonEmptyText | None = None
 
 
 class CodeTable(_Model):
@@ -65,7 +182,19 @@ class CodeTable(_Model):
 
     heading: NonEmptyText
     code_system: CodeSystem
+    meaning: CodeMeaning | None = None
+    code_column: NonEmptyText | None = None
+    """The code column's heading when it is not the code system's usual one (``ICD-10-CM Code``)."""
     rows: tuple[CodeRow, ...] = Field(min_length=1)
+
+    @property
+    def column_heading(self) -> str:
+        return self.code_column or CODE_SYSTEM_COLUMN[self.code_system]
+
+    @property
+    def has_notes(self) -> bool:
+        """Whether the table shows a Notes column (some row has notes)."""
+        return any(row.notes is not None for row in self.rows)
 
 
 class Revision(_Model):
@@ -83,11 +212,17 @@ class Policy(_Model):
     title: NonEmptyText
     plan: NonEmptyText
     effective_date: dt.date
-    last_review_date: dt.date | None = None
-    description: tuple[NonEmptyText, ...] = Field(min_length=1)
+    last_review_date: DayOrMonth | None = None
+    copyright_year: StrictInt | None = None
+    """The year of the policy's copyright line; without it, the shared text's own year."""
+    description: tuple[Block, ...] = Field(min_length=1)
     notes: tuple[NonEmptyText, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    footnotes: tuple[Footnote, ...] = ()
+    """Shown after the criteria, each starting with its marker."""
+    definitions: tuple[Definition, ...] = ()
     background: tuple[Section, ...] = ()
+    appendices: tuple[Appendix, ...] = ()
     code_tables: tuple[CodeTable, ...] = ()
     revision_log: tuple[Revision, ...] = Field(min_length=1)
     references: tuple[NonEmptyText, ...] = ()
@@ -104,6 +239,14 @@ class ImportantReminder(_Model):
     title: NonEmptyText
     paragraphs: tuple[NonEmptyText, ...] = Field(min_length=1)
     copyright: NonEmptyText
+    """The copyright line; ``{year}`` in it is replaced by the policy's ``copyright_year``."""
+    copyright_year: StrictInt | None = None
+    """The year ``{year}`` stands for when a policy does not give its own."""
+
+    def copyright_for(self, policy: Policy) -> str:
+        """The copyright line of one policy, with its year."""
+        year = policy.copyright_year if policy.copyright_year is not None else self.copyright_year
+        return self.copyright.replace(YEAR_PLACEHOLDER, str(year)) if year is not None else self.copyright
 
 
 class CodingNotice(_Model):

@@ -14,19 +14,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from policypress.errors import Path_, Severity, field_name
-from policypress.model.numbering import NUMBERED_ANCHOR, PAGE_ANCHORS, code_anchor, slugify
-from policypress.model.policy import Policy
-from policypress.model.prose import iter_prose
-
-CODE_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
-    "CPT": (re.compile(r"\d{4}[0-9FTU]"), "five characters: four digits then a digit, F, T or U (e.g. 64451, 0232T)"),
-    "HCPCS": (re.compile(r"[A-V]\d{4}"), "a letter A-V then four digits (e.g. L8699)"),
-    "ICD-10-CM": (
-        re.compile(r"[A-TV-Z]\d[0-9AB](\.[0-9A-TV-Z]{1,4})?"),
-        "a letter, a digit, a digit or A/B, then optionally a dot and 1-4 characters (e.g. M46.1)",
-    ),
-}
-"""Accepted shape of a code, by code system, with the wording an author sees."""
+from policypress.model.codes import CODE_FORMATS, parse_code, range_problem
+from policypress.model.inline import iter_cross_references, parse_inline
+from policypress.model.numbering import (
+    NUMBERED_ANCHOR,
+    PAGE_ANCHORS,
+    appendix_anchor,
+    code_anchor,
+    criterion_label,
+    definition_anchor,
+    slugify,
+)
+from policypress.model.policy import Block, Criterion, Policy, Subheading, Table
+from policypress.model.prose import HISTORY_FIELDS, iter_prose
+from policypress.model.targets import PageTargets, iter_criterion_numbers
 
 EARLIEST_YEAR = 1980
 LATEST_YEAR = 2100
@@ -44,7 +45,168 @@ class Finding:
 
 def check_policy_rules(policy: Policy) -> list[Finding]:
     """Every rule a policy breaks, in document order."""
-    return [*_dates(policy), *_codes(policy), *_revision_log(policy), *_literal_markup(policy), *_anchors(policy)]
+    return [
+        *_dates(policy),
+        *_codes(policy),
+        *_code_meanings(policy),
+        *_revision_log(policy),
+        *_tables(policy),
+        *_literal_markup(policy),
+        *_anchors(policy),
+        *_cross_references(policy),
+        *_group_logic(policy),
+        *_footnotes(policy),
+    ]
+
+
+def _cross_references(policy: Policy) -> Iterator[Finding]:
+    """``criterion I.B.2``, ``Appendix C`` and ``[words](#id)`` must name a place of the page."""
+    targets = PageTargets.of(policy)
+    for path, text in iter_prose(policy):
+        if path[0] in HISTORY_FIELDS:
+            continue
+        for reference in iter_cross_references(parse_inline(text)):
+            if reference.kind == "policy" or targets.resolve(reference) is not None:
+                continue
+            what = {
+                "criterion": f"criterion {reference.target}",
+                "appendix": f"Appendix {reference.target}",
+                "anchor": f"#{reference.target}",
+            }[reference.kind]
+            known = {
+                "criterion": "criteria "
+                + ", ".join(sorted(targets.criteria, key=len)[:8])
+                + ("…" if len(targets.criteria) > 8 else ""),
+                "appendix": "appendices " + (", ".join(sorted(targets.appendices)) or "(none)"),
+                "anchor": "ids such as "
+                + ", ".join(sorted(a for a in targets.anchors if a.startswith("definition-"))[:3] or ["#references"]),
+            }[reference.kind]
+            yield Finding(
+                path,
+                "xref.unknown",
+                f"{field_name(path)}: {what} does not exist in this policy (it has {known})",
+            )
+
+
+_WORDED_LOGIC = (
+    (re.compile(r"\ball of the following\b", re.IGNORECASE), "all"),
+    (re.compile(r"\b(?:at least )?one of the following\b", re.IGNORECASE), "one"),
+    (re.compile(r"\b(?:at least )?(two|three|four|five|\d+) of the following\b", re.IGNORECASE), "count"),
+)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def _worded_logic(text: str) -> str | int | None:
+    """What the words of a criterion say its sub-criteria require, if they say it."""
+    for pattern, logic in _WORDED_LOGIC:
+        if match := pattern.search(text):
+            if logic == "count":
+                word = match.group(1).lower()
+                return _COUNTS.get(word) or int(word)
+            return logic
+    return None
+
+
+def _group_logic(policy: Policy) -> Iterator[Finding]:
+    """A criterion with sub-criteria says, as data, how they combine, and agrees with its own words."""
+    paths = dict(_criterion_paths(policy.criteria, ("criteria",)))
+    for dotted, criterion in iter_criterion_numbers(policy.criteria):
+        if not criterion.criteria:
+            continue
+        path = paths[dotted]
+        worded = _worded_logic(criterion.text)
+        if criterion.requires is None:
+            hint = f" (its text says {worded!r})" if worded is not None else ""
+            yield Finding(
+                (*path, "text"),
+                "criteria.logic_missing",
+                f"{field_name(path)}: criterion {dotted} has sub-criteria but no 'requires' "
+                f"(all, one, each, or a number){hint}",
+                "warning",
+            )
+        elif worded is not None and worded != criterion.requires:
+            yield Finding(
+                (*path, "requires"),
+                "criteria.logic_mismatch",
+                f"{field_name((*path, 'requires'))}: criterion {dotted} requires {criterion.requires!r}, "
+                f"but its text says {worded!r} of the following",
+                "warning",
+            )
+
+
+def _criterion_paths(
+    criteria: tuple[Criterion, ...], path: Path_, prefix: str = "", depth: int = 0
+) -> Iterator[tuple[str, Path_]]:
+    """Each criterion's number as text writes it (``I.B.2``) with its path in the source."""
+    for index, criterion in enumerate(criteria, start=1):
+        dotted = f"{prefix}{criterion_label(depth, index)}"
+        here: Path_ = (*path, index - 1)
+        yield dotted, here
+        yield from _criterion_paths(criterion.criteria, (*here, "criteria"), f"{dotted}.", depth + 1)
+
+
+def _footnotes(policy: Policy) -> Iterator[Finding]:
+    """A footnote whose marker no text carries is a note about nothing."""
+    texts = [text for path, text in iter_prose(policy) if path[0] != "footnotes"]
+    for i, footnote in enumerate(policy.footnotes):
+        if not any(footnote.marker in text for text in texts):
+            yield Finding(
+                ("footnotes", i, "marker"),
+                "footnote.unused",
+                f"footnotes[{i}].marker: no text of the policy carries the marker {footnote.marker!r}",
+                "warning",
+            )
+
+
+def _tables(policy: Policy) -> Iterator[Finding]:
+    """Every row of a table has one cell per column."""
+    for path, blocks in _bodies(policy):
+        for b, block in enumerate(blocks):
+            if not isinstance(block, Table):
+                continue
+            for r, row in enumerate(block.rows):
+                if len(row) != len(block.columns):
+                    where: Path_ = (*path, b, "rows", r)
+                    yield Finding(
+                        where,
+                        "table.row_length",
+                        f"{field_name(where)}: has {len(row)} cells, but the table has {len(block.columns)} columns",
+                    )
+
+
+def _bodies(policy: Policy) -> Iterator[tuple[Path_, tuple[Block, ...]]]:
+    yield ("description",), policy.description
+    for s, section in enumerate(policy.background):
+        yield ("background", s, "content"), section.content
+    for a, appendix in enumerate(policy.appendices):
+        yield ("appendices", a, "content"), appendix.content
+
+
+_MEANING_WORDS = (
+    (re.compile(r"\bdo(?:es)? not support\b", re.IGNORECASE), "does_not_support_coverage"),
+    (re.compile(r"\bsupport", re.IGNORECASE), "supports_coverage"),
+)
+
+
+def _code_meanings(policy: Policy) -> Iterator[Finding]:
+    """Each code table says, as data, what its codes mean, and agrees with its heading."""
+    for t, table in enumerate(policy.code_tables):
+        worded = next((meaning for pattern, meaning in _MEANING_WORDS if pattern.search(table.heading)), None)
+        if table.meaning is None:
+            hint = f" (its heading says {worded!r})" if worded else ""
+            yield Finding(
+                ("code_tables", t, "heading"),
+                "code.meaning_missing",
+                f"code_tables[{t}]: no 'meaning' (supports_coverage, does_not_support_coverage or informational){hint}",
+                "warning",
+            )
+        elif worded is not None and worded != table.meaning:
+            yield Finding(
+                ("code_tables", t, "meaning"),
+                "code.meaning_mismatch",
+                f"code_tables[{t}].meaning: is {table.meaning!r}, but its heading says {worded!r}",
+                "warning",
+            )
 
 
 def _anchors(policy: Policy) -> Iterator[Finding]:
@@ -55,7 +217,28 @@ def _anchors(policy: Policy) -> Iterator[Finding]:
         for s, section in enumerate(policy.background)
         if section.heading is not None
     ]
+    for body_path, blocks in _bodies(policy):
+        headings += [
+            ((*body_path, b, "subheading"), block.subheading)
+            for b, block in enumerate(blocks)
+            if isinstance(block, Subheading)
+        ]
     headings += [(("code_tables", t, "heading"), table.heading) for t, table in enumerate(policy.code_tables)]
+    numbered: list[tuple[Path_, str]] = [
+        (("appendices", a, "title"), appendix_anchor(appendix.title)) for a, appendix in enumerate(policy.appendices)
+    ]
+    numbered += [
+        (("definitions", d, "term"), definition_anchor(item.term)) for d, item in enumerate(policy.definitions)
+    ]
+    for path, anchor in numbered:
+        if anchor in claimed:
+            yield Finding(
+                path,
+                "anchor.duplicate",
+                f"{field_name(path)}: its link id #{anchor} is already used by {claimed[anchor]}; reword it",
+            )
+            continue
+        claimed[anchor] = field_name(path)
     for path, heading in headings:
         anchor = slugify(heading)
         where = field_name(path)
@@ -82,7 +265,7 @@ def _anchors(policy: Policy) -> Iterator[Finding]:
 
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")
-_MARKDOWN_LINK = re.compile(r"\[[^\]@][^\]]*\]\([^)\s]+\)")
+_MARKDOWN_LINK = re.compile(r"\[[^\]@][^\]]*\]\((?!#)[^)\s]+\)")
 
 
 def _literal_markup(policy: Policy) -> Iterator[Finding]:
@@ -94,7 +277,7 @@ def _literal_markup(policy: Policy) -> Iterator[Finding]:
                 path,
                 "text.literal_markup",
                 f"{field_name(path)}: {match.group(0)!r} will be shown as typed; policy text allows only "
-                "*italic*, **bold**, [@citations] and bare https:// links",
+                "*italic*, **bold**, [@citations], bare https:// links and [words](#id)",
                 "warning",
             )
 
@@ -102,11 +285,11 @@ def _literal_markup(policy: Policy) -> Iterator[Finding]:
 def _dates(policy: Policy) -> Iterator[Finding]:
     for name in ("effective_date", "last_review_date"):
         value = getattr(policy, name)
-        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        if value is not None and not EARLIEST_YEAR <= int(str(value)[:4]) <= LATEST_YEAR:
             yield Finding(
                 (name,),
                 "policy.date_range",
-                f"{name}: {value.isoformat()} is not between {EARLIEST_YEAR} and {LATEST_YEAR}",
+                f"{name}: {value} is not between {EARLIEST_YEAR} and {LATEST_YEAR}",
             )
     first_revision = min((r.revision_date for r in policy.revision_log), default=None)
     if first_revision is not None and policy.effective_date.strftime("%Y-%m") < first_revision:
@@ -115,32 +298,55 @@ def _dates(policy: Policy) -> Iterator[Finding]:
             "policy.effective_before_developed",
             f"effective_date: {policy.effective_date.isoformat()} is before the first revision ({first_revision})",
         )
-    if policy.last_review_date is not None and policy.last_review_date.strftime("%Y-%m") < (first_revision or ""):
+    if policy.last_review_date is not None and str(policy.last_review_date)[:7] < (first_revision or ""):
         yield Finding(
             ("last_review_date",),
             "policy.review_before_developed",
-            f"last_review_date: {policy.last_review_date.isoformat()} is before the first revision ({first_revision})",
+            f"last_review_date: {policy.last_review_date} is before the first revision ({first_revision})",
         )
 
 
 def _codes(policy: Policy) -> Iterator[Finding]:
     for t, table in enumerate(policy.code_tables):
-        pattern, shape = CODE_FORMATS[table.code_system]
         seen: dict[str, int] = {}
         for r, row in enumerate(table.rows):
             path: Path_ = ("code_tables", t, "rows", r, "code")
-            where = f"code_tables[{t}].rows[{r}].code"
-            if not pattern.fullmatch(row.code):
-                yield Finding(
-                    path, "code.format", f"{where}: {row.code!r} is not a {table.code_system} code; expected {shape}"
-                )
+            yield from code_findings(table.code_system, row.code, path)
             if row.code in seen:
                 yield Finding(
                     path,
                     "code.duplicate",
-                    f"{where}: {row.code} is already listed in this table (rows[{seen[row.code]}])",
+                    f"{field_name(path)}: {row.code} is already listed in this table (rows[{seen[row.code]}])",
                 )
             seen.setdefault(row.code, r)
+
+
+def check_written_codes(data: object) -> Iterator[Finding]:
+    """The code rules over a file as written, for a file that does not fit the model: its code
+    errors are reported in the same run as its schema errors."""
+    tables = data.get("code_tables") if isinstance(data, dict) else None
+    if not isinstance(tables, list):
+        return
+    for t, table in enumerate(tables):
+        if not isinstance(table, dict) or table.get("code_system") not in CODE_FORMATS:
+            continue
+        rows = table.get("rows")
+        for r, row in enumerate(rows if isinstance(rows, list) else []):
+            if isinstance(row, dict) and isinstance(row.get("code"), str) and row["code"]:
+                yield from code_findings(table["code_system"], row["code"], ("code_tables", t, "rows", r, "code"))
+
+
+def code_findings(code_system: str, code: str, path: Path_) -> Iterator[Finding]:
+    """What is wrong with one written code or range of ``code_system`` (also run on files that fail the schema)."""
+    pattern, shape = CODE_FORMATS[code_system]
+    where = field_name(path)
+    span = parse_code(code)
+    bad = [end for end in dict.fromkeys((span.first, span.last)) if not pattern.fullmatch(end)]
+    if bad:
+        shown = code if not span.is_range else f"{bad[0]} (in the range {code})"
+        yield Finding(path, "code.format", f"{where}: {shown!r} is not a {code_system} code; expected {shape}")
+    elif span.is_range and (problem := range_problem(code_system, span)) is not None:
+        yield Finding(path, "code.range", f"{where}: {problem}")
 
 
 def _revision_log(policy: Policy) -> Iterator[Finding]:

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from policypress.bibliography.citations import number_references
+from policypress.model.codes import parse_code, sort_key
 from policypress.model.inline import plain_text
 from policypress.model.numbering import code_anchor, criterion_label
 from policypress.model.policy import Criterion, Policy
@@ -88,7 +89,8 @@ class PolicySummary(_Export):
     title: str
     plan: str
     effective_date: dt.date
-    last_review_date: dt.date | None
+    last_review_date: dt.date | str | None
+    """A day (``2025-01-15``) or, when the policy gives only a month, the month (``2025-01``)."""
     latest_revision: str
     page: str
     pdf: str
@@ -105,11 +107,21 @@ class PolicyExport(_Export):
 
 
 class CodeEntry(_Export):
-    """One row of ``codes.json`` / ``codes.csv``."""
+    """One row of ``codes.json`` / ``codes.csv``: a code, or a range of codes as the policy writes it."""
 
     code: str
+    """As the policy writes it: ``64451``, or a range ``E66.01 – E66.09``."""
+    first: str
+    """The code itself, or the first code of the range."""
+    last: str
+    """The code itself, or the last code of the range: a code lies in the row when it sorts from
+    ``first`` to ``last`` without dots (``policypress.model.codes.CodeSpan.contains``)."""
     code_system: str
+    meaning: str | None
+    """What the table's codes mean for coverage (``supports_coverage``, ``does_not_support_coverage``,
+    ``informational``), or ``null`` when the policy does not say."""
     description: str
+    notes: str | None
     policy_id: str
     policy_title: str
     table: str
@@ -187,8 +199,12 @@ def codes_export(project: Project, pages_dir: str) -> CodesExport:
     entries = [
         CodeEntry(
             code=row.code,
+            first=(span := parse_code(row.code)).first,
+            last=span.last,
             code_system=table.code_system,
+            meaning=table.meaning,
             description=plain_text(row.description),
+            notes=None if row.notes is None else plain_text(row.notes),
             policy_id=source.policy.id,
             policy_title=source.policy.title,
             table=plain_text(table.heading),
@@ -199,7 +215,7 @@ def codes_export(project: Project, pages_dir: str) -> CodesExport:
         for table in source.policy.code_tables
         for row in table.rows
     ]
-    entries.sort(key=lambda e: (e.code_system, e.code, e.policy_id, e.table))
+    entries.sort(key=lambda e: (e.code_system, sort_key(e.first), e.code, e.policy_id, e.table))
     return CodesExport(codes=tuple(entries))
 
 
@@ -234,7 +250,12 @@ def codes_csv(codes: CodesExport) -> str:
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for entry in codes.codes:
-        writer.writerow({key: _spreadsheet_safe(str(value)) for key, value in entry.model_dump(mode="json").items()})
+        writer.writerow(
+            {
+                key: "" if value is None else _spreadsheet_safe(str(value))
+                for key, value in entry.model_dump(mode="json").items()
+            }
+        )
     return buffer.getvalue()
 
 

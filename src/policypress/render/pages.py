@@ -22,12 +22,13 @@ from markupsafe import Markup
 from policypress.bibliography.citations import CitationAnchors, NumberedReference, number_references
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.model.inline import escape_text, parse_inline, plain_text, render_html
-from policypress.model.numbering import code_anchor, criterion_label, slugify
-from policypress.model.policy import CODE_SYSTEM_COLUMN
+from policypress.model.numbering import appendix_anchor, code_anchor, criterion_label, definition_anchor, slugify
+from policypress.model.policy import BLOCK_TAG_PREFIX, CODE_SYSTEM_COLUMN, block_kind
 from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project
 from policypress.render.changes import recent_changes
 from policypress.render.urls import CODES_PAGE, INDEX_PAGE, SiteLinks
+from policypress.render.xrefs import CrossReferenceLinks
 
 POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
@@ -55,16 +56,33 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         lstrip_blocks=True,
     )
     env.filters.update(
-        date=lambda value: "" if value is None else value.strftime(formats.day),
-        month=lambda value: dt.date.fromisoformat(f"{value}-01").strftime(formats.month),
+        date=lambda value: _date(value, formats),
+        month=lambda value: _month(value, formats),
         criterion_label=criterion_label,
         code_anchor=code_anchor,
         slug=slugify,
+        definition_anchor=definition_anchor,
+        appendix_anchor=appendix_anchor,
+        block_kind=lambda block: block_kind(block).removeprefix(BLOCK_TAG_PREFIX),
         code_column=lambda system: CODE_SYSTEM_COLUMN[system],
         plain=plain_text,
         css_string=css_string,
     )
     return env
+
+
+def _month(value: str, formats: DateFormats) -> str:
+    """A ``YYYY-MM`` month as the site prints months (``09/24``)."""
+    return dt.date.fromisoformat(f"{value}-01").strftime(formats.month)
+
+
+def _date(value: dt.date | str | None, formats: DateFormats) -> str:
+    """A date as precise as it was written: a day (``11/01/24``) or only a month (``01/25``)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _month(value, formats)
+    return value.strftime(formats.day)
 
 
 def css_string(value: Any) -> Markup:
@@ -82,7 +100,19 @@ _CSS_UNSAFE = frozenset('"\\<>&')
 
 @jinja2.pass_context
 def _prose(context: jinja2.runtime.Context, text: str) -> Markup:
-    """Policy text as inline HTML, its citations rendered by the page's ``anchors``."""
+    """Policy text as inline HTML, its citations rendered by the page's ``anchors`` and its
+    cross-references by the page's ``xrefs``."""
+    anchors: CitationAnchors = context["anchors"]
+    xrefs: CrossReferenceLinks | None = context.get("xrefs")
+    if xrefs is None:
+        return Markup(render_html(parse_inline(text), anchors.render))
+    return Markup(render_html(parse_inline(text), anchors.render, xrefs.render))
+
+
+@jinja2.pass_context
+def _history(context: jinja2.runtime.Context, text: str) -> Markup:
+    """Text that records the past (the revision log): citations rendered, cross-references left as
+    written, since ``Added criterion I.B.3`` named what was criterion I.B.3 then."""
     anchors: CitationAnchors = context["anchors"]
     return Markup(render_html(parse_inline(text), anchors.render))
 
@@ -120,6 +150,7 @@ class PageRenderer:
         self.formats = formats or DateFormats()
         self.env = make_environment(template_dir, self.formats)
         self.env.filters["prose"] = _prose
+        self.env.filters["history"] = _history
         self.env.filters["cited_at"] = _cited_at
 
     def check_templates(self) -> list[Diagnostic]:
@@ -159,6 +190,7 @@ class PageRenderer:
                 reminder=project.boilerplate.important_reminder,
                 coding_notices=project.boilerplate.notices_for(policy),
                 anchors=CitationAnchors.for_policy(policy),
+                xrefs=CrossReferenceLinks.for_policy(policy, project),
                 **extra,
             )
 

@@ -22,7 +22,18 @@ from policypress.bibliography.bibtex import Bibliography
 from policypress.errors import Path_
 from policypress.model.inline import Citation, iter_citations, parse_inline, render_plain
 from policypress.model.numbering import criterion_label
-from policypress.model.policy import Boilerplate, CodeTable, Criterion, Policy, Revision, Section
+from policypress.model.policy import (
+    Block,
+    Boilerplate,
+    BulletList,
+    CodeTable,
+    Criterion,
+    Policy,
+    Revision,
+    Section,
+    Subheading,
+    Table,
+)
 from policypress.model.prose import iter_prose
 from policypress.project import Project
 
@@ -80,6 +91,13 @@ class CriterionChange:
     new_determination: str | None
     text: TextChange | None
     """The text as added/removed, or its redline; ``None`` when only the determination changed."""
+    old_requires: str | int | None = None
+    new_requires: str | int | None = None
+    """How the sub-criteria combine (``all``, ``one``, ``each``, or at least N), before and after."""
+
+    @property
+    def requires_changed(self) -> bool:
+        return self.change == "changed" and self.old_requires != self.new_requires
 
     @property
     def determination_changed(self) -> bool:
@@ -162,6 +180,8 @@ class PolicyDiff:
     notes: tuple[TextChange, ...] = ()
     criteria: tuple[CriterionChange, ...] = ()
     background: tuple[TextChange, ...] = ()
+    sections: tuple[TextChange, ...] = ()
+    """Footnotes, Definitions and Appendices."""
     tables: tuple[TableChange, ...] = ()
     codes: tuple[CodeChange, ...] = ()
     references: tuple[ReferenceChange, ...] = ()
@@ -361,15 +381,65 @@ def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...]) -> tup
         was, now = base.get(number), head.get(number)
         where = f"Criterion {number}"
         if was is None and now is not None:
-            text = _text_change(where, None, now.text)
-            changes.append(CriterionChange(number, "added", None, now.determination, text))
+            text = _text_change(where, None, _criterion_words(now))
+            changes.append(CriterionChange(number, "added", None, now.determination, text, None, now.requires))
         elif now is None and was is not None:
-            text = _text_change(where, was.text, None)
-            changes.append(CriterionChange(number, "removed", was.determination, None, text))
+            text = _text_change(where, _criterion_words(was), None)
+            changes.append(CriterionChange(number, "removed", was.determination, None, text, was.requires, None))
         elif was is not None and now is not None:
-            text = _text_change(where, was.text, now.text)
-            if text is not None or was.determination != now.determination:
-                changes.append(CriterionChange(number, "changed", was.determination, now.determination, text))
+            text = _text_change(where, _criterion_words(was), _criterion_words(now))
+            if text is not None or was.determination != now.determination or was.requires != now.requires:
+                changes.append(
+                    CriterionChange(
+                        number, "changed", was.determination, now.determination, text, was.requires, now.requires
+                    )
+                )
+    return tuple(changes)
+
+
+def _criterion_words(criterion: Criterion) -> str:
+    """A criterion's own text and the notes after its sub-list: what a reviewer reads as the criterion."""
+    return " ".join((criterion.text, *criterion.notes))
+
+
+def block_texts(blocks: Sequence[Block]) -> list[str]:
+    """A body of blocks as the units a reviewer compares: paragraphs, list items, table rows (cells
+    joined by ``|``) and sub-headings."""
+    texts: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            texts.append(block)
+        elif isinstance(block, BulletList):
+            texts.extend(f"• {item}" for item in block.bullets)
+        elif isinstance(block, Table):
+            texts.extend(" | ".join(row) for row in (block.columns, *block.rows))
+        elif isinstance(block, Subheading):
+            texts.append(f"Sub-heading: {block.subheading}")
+    return texts
+
+
+def diff_other_sections(old: Policy | None, new: Policy | None) -> tuple[TextChange, ...]:
+    """Footnotes, Definitions and Appendices: items compared by content, appendices by title."""
+    changes: list[TextChange] = []
+
+    def footnotes(policy: Policy | None) -> list[str]:
+        return [f"{f.marker}{f.text}" for f in policy.footnotes] if policy else []
+
+    def definitions(policy: Policy | None) -> list[str]:
+        return [f"{d.term}: {d.definition}" for d in policy.definitions] if policy else []
+
+    changes.extend(_diff_paragraphs(lambda n: f"Footnote {n}", footnotes(old), footnotes(new)))
+    changes.extend(_diff_paragraphs(lambda n: f"Definitions ¶{n}", definitions(old), definitions(new)))
+    was = {plain_text(a.title): a for a in old.appendices} if old else {}
+    now = {plain_text(a.title): a for a in new.appendices} if new else {}
+    for title in [*now, *(t for t in was if t not in now)]:
+        changes.extend(
+            _diff_paragraphs(
+                lambda n, title=title: f"{title} ¶{n}",
+                block_texts(was[title].content) if title in was else [],
+                block_texts(now[title].content) if title in now else [],
+            )
+        )
     return tuple(changes)
 
 
@@ -398,8 +468,8 @@ def diff_background(old: tuple[Section, ...], new: tuple[Section, ...]) -> tuple
             changes.extend(
                 _diff_paragraphs(
                     lambda n, name=name: f"{name} ¶{n}",
-                    was.paragraphs if was is not None else (),
-                    now.paragraphs if now is not None else (),
+                    block_texts(was.content) if was is not None else (),
+                    block_texts(now.content) if now is not None else (),
                 )
             )
     return tuple(changes)
@@ -410,7 +480,8 @@ def _code_rows(tables: tuple[CodeTable, ...]) -> dict[tuple[str, str], tuple[str
     rows: dict[tuple[str, str], tuple[str, str]] = {}
     for table in tables:
         for row in table.rows:
-            rows.setdefault((table.code_system, row.code), (table.heading, row.description))
+            words = row.description if row.notes is None else f"{row.description} (Notes: {row.notes})"
+            rows.setdefault((table.code_system, row.code), (table.heading, words))
     return rows
 
 
@@ -468,8 +539,25 @@ def prose_place(path: Path_, policy: Policy) -> str:
     if field == "notes":
         return f"Notes ¶{int(path[1]) + 1}"
     if field == "criteria":
-        indexes = [int(p) for p in path if isinstance(p, int)]
-        return "Criterion " + ".".join(criterion_label(depth, i + 1) for depth, i in enumerate(indexes))
+        indexes = [
+            int(p) for p, before in zip(path[1:], path, strict=False) if isinstance(p, int) and before == "criteria"
+        ]
+        place = "Criterion " + ".".join(criterion_label(depth, i + 1) for depth, i in enumerate(indexes))
+        return f"{place} (note)" if "notes" in path else place
+    if field == "footnotes":
+        return f"Footnote {int(path[1]) + 1}"
+    if field == "definitions":
+        return f"Definition › {plain_text(policy.definitions[int(path[1])].term)}"
+    if field == "appendices":
+        title = plain_text(policy.appendices[int(path[1])].title)
+        return title if path[2] == "title" else f"{title} ¶{int(path[3]) + 1}"
+    if field == "code_tables":
+        table = policy.code_tables[int(path[1])]
+        if path[2] == "heading":
+            return f"{table.code_system} table (heading)"
+        return f"{table.code_system} {table.rows[int(path[3])].code}"
+    if field == "revision_log":
+        return f"Revision log row {int(path[1]) + 1}"
     section_index = int(path[1])
     name = _section_name(policy.background[section_index], section_index + 1)
     if path[2] == "heading":
@@ -572,8 +660,30 @@ def diff_revision_log(old: tuple[Revision, ...], new: tuple[Revision, ...]) -> t
     return tuple(changes)
 
 
-def _iso(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _iso(value: dt.date | str | None) -> str | None:
+    """A day as ``2025-03-01``; a month-precision date as written (``2025-01``)."""
+    return None if value is None else value if isinstance(value, str) else value.isoformat()
+
+
+def _meanings(policy: Policy | None) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(code system, n-th table of that system) -> (heading, meaning): a renamed table keeps its place."""
+    found: dict[tuple[str, int], tuple[str, str | None]] = {}
+    for table in policy.code_tables if policy is not None else ():
+        nth = sum(1 for system, _ in found if system == table.code_system)
+        found[(table.code_system, nth)] = (plain_text(table.heading), table.meaning)
+    return found
+
+
+def diff_meanings(old: Policy | None, new: Policy | None) -> list[FieldChange]:
+    """Code tables whose meaning for coverage (supports / does not support …) changed, by table."""
+    was, now = _meanings(old), _meanings(new)
+    changes = []
+    for place in [*now, *(p for p in was if p not in now)]:
+        before = was.get(place, ("", None))
+        after = now.get(place, ("", None))
+        if before[1] != after[1]:
+            changes.append(FieldChange(f"meaning of {after[0] or before[0]}", before[1], after[1]))
+    return changes
 
 
 def diff_metadata(old: Policy | None, new: Policy | None) -> tuple[FieldChange, ...]:
@@ -583,6 +693,7 @@ def diff_metadata(old: Policy | None, new: Policy | None) -> tuple[FieldChange, 
         ("plan", lambda p: p.plan),
         ("effective_date", lambda p: _iso(p.effective_date)),
         ("last_review_date", lambda p: _iso(p.last_review_date)),
+        ("copyright_year", lambda p: None if p.copyright_year is None else str(p.copyright_year)),
     ]
     changes = []
     for name, get in fields:
@@ -590,7 +701,7 @@ def diff_metadata(old: Policy | None, new: Policy | None) -> tuple[FieldChange, 
         now = get(new) if new is not None else None
         if was != now:
             changes.append(FieldChange(name, was, now))
-    return tuple(changes)
+    return (*changes, *diff_meanings(old, new))
 
 
 def diff_policy(
@@ -614,12 +725,15 @@ def diff_policy(
         metadata=diff_metadata(old, new),
         description=tuple(
             _diff_paragraphs(
-                lambda n: f"Description ¶{n}", old.description if old else (), new.description if new else ()
+                lambda n: f"Description ¶{n}",
+                block_texts(old.description) if old else (),
+                block_texts(new.description) if new else (),
             )
         ),
         notes=tuple(_diff_paragraphs(lambda n: f"Notes ¶{n}", old.notes if old else (), new.notes if new else ())),
         criteria=diff_criteria(old.criteria if old else (), new.criteria if new else ()),
         background=diff_background(old.background if old else (), new.background if new else ()),
+        sections=diff_other_sections(old, new),
         tables=tables,
         codes=codes,
         references=diff_references(old, new, base_bib, head_bib),
@@ -639,6 +753,7 @@ def _has_changes(diff: PolicyDiff) -> bool:
             diff.notes,
             diff.criteria,
             diff.background,
+            diff.sections,
             diff.tables,
             diff.codes,
             diff.references,

@@ -91,6 +91,7 @@ _FIELDS = {
     "plan": "Plan",
     "effective_date": "Effective date",
     "last_review_date": "Last review date",
+    "copyright_year": "Copyright year",
 }
 
 
@@ -188,6 +189,13 @@ def _with_determination(verb: str, value: str | None) -> str:
     return f"{verb} ({_determination(value)}):" if value else f"{verb}:"
 
 
+def _requires(value: str | int | None) -> str:
+    """How sub-criteria combine, in words: *all*, *one*, *each*, *at least 2*, *unstated*."""
+    if value is None:
+        return "*unstated*"
+    return f"*at least {value}*" if isinstance(value, int) else f"*{value}*"
+
+
 def _criterion_lines(change: CriterionChange) -> list[str]:
     head = f"- **Criterion {escape_markdown(change.number)}**"
     if change.change == "added":
@@ -202,6 +210,8 @@ def _criterion_lines(change: CriterionChange) -> list[str]:
         if change.direction:
             summary += f" (**{change.direction}**)"
         parts.append(summary)
+    if change.requires_changed:
+        parts.append(f"requires {_requires(change.old_requires)} → {_requires(change.new_requires)}")
     if change.text is not None:
         parts.append("emphasis changed, same words" if change.text.formatting_only else "text changed")
     lines = [f"{head}: {'; '.join(parts)}"]
@@ -320,13 +330,20 @@ def _metadata_lines(diff: PolicyDiff) -> list[str]:
     if not diff.metadata:
         return []
     if diff.status == "added":
-        rows = [f"| {_FIELDS[f.field]} | {escape_markdown(f.new) or '–'} |" for f in diff.metadata]
+        rows = [f"| {_field_name(f.field)} | {escape_markdown(f.new) or '–'} |" for f in diff.metadata]
         return ["| Field | Value |", "| --- | --- |", *rows]
     rows = [
-        f"| {_FIELDS[f.field]} | {escape_markdown(f.old) or '–'} | {escape_markdown(f.new) or '–'} |"
+        f"| {_field_name(f.field)} | {escape_markdown(f.old) or '–'} | {escape_markdown(f.new) or '–'} |"
         for f in diff.metadata
     ]
     return ["| Field | Before | After |", "| --- | --- | --- |", *rows]
+
+
+def _field_name(field: str) -> str:
+    """A metadata field as a reviewer reads it (a table's meaning is named by its heading)."""
+    if field.startswith("meaning of "):
+        return f"Meaning of “{escape_markdown(field.removeprefix('meaning of '))}”"
+    return _FIELDS[field]
 
 
 def _table_lines(diff: PolicyDiff) -> list[str]:
@@ -356,10 +373,10 @@ def _policy_markdown(diff: PolicyDiff) -> list[str]:
     lines += _section("Policy details", _metadata_lines(diff))
     lines += _section("Criteria", [line for c in diff.criteria for line in _criterion_lines(c)])
     lines += _section("Codes", _table_lines(diff) + [line for c in diff.codes for line in _code_lines(c)])
-    text = [line for c in (*diff.description, *diff.notes, *diff.background) for line in _text_item(c)]
+    text = [line for c in (*diff.description, *diff.notes, *diff.background, *diff.sections) for line in _text_item(c)]
     references = _reference_lines(diff.references)
     if diff.status == "added":
-        paragraphs = len(diff.description) + len(diff.notes) + len(diff.background)
+        paragraphs = len(diff.description) + len(diff.notes) + len(diff.background) + len(diff.sections)
         lines += _collapsed(f"Text: {paragraphs} paragraph(s)", text)
         lines += _collapsed(f"References: {len(diff.references)}", references)
     else:

@@ -1,8 +1,8 @@
 """A ``PageRenderer`` that keeps each rendered policy page in the work database between runs.
 
 A page is filed under the hash of everything it is rendered from: the policy file (its
-content key), its formatted references, the boilerplate, the templates, the date
-formats, the extra values and the code. An unchanged page is read back instead of
+content key), its formatted references, the pages of the other policies it names, the
+boilerplate, the templates, the date formats, the extra values and the code. An unchanged page is read back instead of
 rendered; the bytes are the plain renderer's.
 """
 
@@ -16,6 +16,7 @@ from policypress.bibliography.citations import number_references
 from policypress.options import DateFormats
 from policypress.project import PolicySource, Project
 from policypress.render.pages import PageRenderer
+from policypress.render.xrefs import policy_pages
 from policypress.sources.digest import tree_digest
 from policypress.speed.fingerprint import content_key
 from policypress.speed.workcache import WorkCache
@@ -45,6 +46,7 @@ class StoredPageRenderer(PageRenderer):
             source.stem,
             self._inputs_shared_by_pages(project),
             json.dumps([[r.number, r.key, r.html, r.text] for r in references]),
+            json.dumps(policy_pages(source.policy, project), sort_keys=True),
             json.dumps(extra, sort_keys=True, default=repr),
         )
         stored = self.store.get_text(key)
