@@ -151,11 +151,18 @@ class Bibliography:
         try:
             rich = self._style.format_entry("", entry).text
         except EntryError as error:
-            line, col = self._field_position(key, error.field)
-            raise SourceError([Diagnostic(self._display, line, col, error.code, f"{key}: {error.detail}")]) from error
+            raise SourceError(self._entry_diagnostics(key, error)) from error
         reference = FormattedReference(key, rich.render(self._html), rich.render(self._plain))
         self._cache[key] = reference
         return reference
+
+    def _entry_diagnostics(self, key: str, error: EntryError) -> list[Diagnostic]:
+        """Every problem the style found in one entry, each at its field's line, in file order."""
+        diagnostics = []
+        for problem in error.problems():
+            line, col = self._field_position(key, problem.field)
+            diagnostics.append(Diagnostic(self._display, line, col, problem.code, f"{key}: {problem.detail}"))
+        return sorted(diagnostics, key=lambda d: (d.line, d.col))
 
     def source(self, key: str) -> str:
         """The entry ``key`` verbatim as written in the ``.bib`` file (e.g. to attach it to a PDF)."""
@@ -194,8 +201,11 @@ def load_bibliography(path: Path, display: str | None = None) -> Bibliography:
     return parse_bibliography(read_bibliography_text(path, shown), shown)
 
 
-def parse_bibliography(text: str, display: str) -> Bibliography:
-    """Parse BibTeX text, collecting every syntax problem before raising ``SourceError``."""
+def parse_bibliography(text: str, display: str, style: BaseStyle | None = None) -> Bibliography:
+    """Parse BibTeX text, collecting every syntax problem before raising ``SourceError``.
+
+    ``style`` formats the entries (default: a new ``AmaStyle``; one may serve many bibliographies).
+    """
     diagnostics: list[Diagnostic] = []
 
     def syntax_error(error: PybtexSyntaxError) -> None:
@@ -243,7 +253,7 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
             diagnostics.append(Diagnostic(display, line, col, code, f"{key}: {message}"))
     if diagnostics:
         raise SourceError(diagnostics)
-    return Bibliography(parser.data, tuple(keys), display, text, spans)
+    return Bibliography(parser.data, tuple(keys), display, text, spans, style)
 
 
 _LATEX_MACRO = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z\s])")
