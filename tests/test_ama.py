@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (the seed's reference strings are quoted verbatim, one per line)
-"""AMA style and bibliography: each entry type, escaping, caching, and the policy's 29 references."""
+"""AMA style and bibliography: each entry type, escaping, caching, the seed's 29 references and the fixture's 32."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from pybtex.database import Entry
 from pybtex.plugin import find_plugin
 from pybtex.style import FormattedEntry
 
+from conftest import ROOT
 from policypress.bibliography.ama import AmaStyle, EntryError
 from policypress.bibliography.bibtex import Bibliography, FormattedReference, load_bibliography, parse_bibliography
 from policypress.errors import SourceError
 from policypress.model.inline import escape_text
+from seedtext import plain
 
 REFERENCES_BIB = Path(__file__).resolve().parents[1] / "references.bib"
 
@@ -614,3 +616,105 @@ def test_policy_references_link_every_doi_and_url(policy_bibliography: Bibliogra
         assert reference.html.count("<a href=") == len(
             re.findall(r"doi:|(?<!\S)(?:https?://|www\.)", reference.text)
         ), key
+
+
+# The bariatric fixture's references -------------------------------------------
+
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "oh-cp-mp-37.txt"
+"""The second acceptance document (Bariatric Surgery, OH.CP.MP.37); its references are numbered 1-32."""
+FIXTURE_BIB = ROOT / "tests" / "fixtures" / "bariatric" / "references.bib"
+FIXTURE_KEYS = [
+    "eisenberg2022",
+    "mechanick2020",
+    "colquitt2014",
+    "arterburn2020",
+    "hales2020",
+    "who2000",
+    "who2004",
+    "schauer2017",
+    "mingrone2021",
+    "sjostrom2007",
+    "adams2007",
+    "courcoulas2018",
+    "peterli2018",
+    "salminen2018",
+    "nguyen2020",
+    "okonkworeyes2019",
+    "brethauer2014",
+    "pawlak2020",
+    "inge2016",
+    "pratt2018",
+    "hampl2023",
+    "armstrong2019",
+    "maglione2013",
+    "cms2013ncd",
+    "asmbs2016",
+    "nice2014",
+    "abudayyeh2022",
+    "hayes2023",
+    "lim2024",
+    "tarrantmoss2024",
+    "marchetti2023",
+    "nih1992",
+]
+"""The key of each fixture reference in tests/fixtures/bariatric/references.bib, in the fixture's order."""
+
+FIXTURE_ERRATA: tuple[tuple[str, str, str], ...] = (
+    # (pattern, replacement, why) applied to the fixture's Markdown before comparison, as
+    # seedtext.REFERENCE_ERRATA does for the seed. The visible text needs none; this one is italics only.
+    (
+        r"In: StatPearls \[Internet\]\.",
+        "In: *StatPearls [Internet].*",
+        "AMA italicizes the title of the book a chapter is in, as the fixture does in reference 16; reference 30 "
+        "(like the seed's StatPearls chapter, which the built page also italicizes) prints it in roman",
+    ),
+)
+
+
+def fixture_references() -> list[str]:
+    """The fixture's references as Markdown, in order (the numbered lines after "**References**")."""
+    text = FIXTURE.read_text(encoding="utf-8")
+    section = text[text.index("**References**") : text.index("**Important Reminder**")]
+    numbered = re.findall(r"^(\d+)\. (.*)$", section, flags=re.MULTILINE)
+    assert [int(number) for number, _reference in numbered] == list(range(1, len(numbered) + 1))
+    references = [reference for _number, reference in numbered]
+    for pattern, replacement, _why in FIXTURE_ERRATA:
+        references = [re.sub(pattern, replacement, reference) for reference in references]
+    return references
+
+
+@pytest.fixture(scope="module")
+def fixture_bibliography() -> Bibliography:
+    return load_bibliography(FIXTURE_BIB)
+
+
+def test_fixture_bib_has_the_fixture_keys_in_order(fixture_bibliography: Bibliography) -> None:
+    assert len(fixture_references()) == len(FIXTURE_KEYS) == 32
+    assert fixture_bibliography.keys == tuple(FIXTURE_KEYS)
+
+
+def test_fixture_errata_each_apply_once() -> None:
+    text = FIXTURE.read_text(encoding="utf-8")
+    for pattern, _replacement, why in FIXTURE_ERRATA:
+        assert len(re.findall(pattern, text)) == 1, why
+
+
+@pytest.mark.parametrize(("number", "key"), list(enumerate(FIXTURE_KEYS, 1)), ids=FIXTURE_KEYS)
+def test_fixture_reference_matches(fixture_bibliography: Bibliography, number: int, key: str) -> None:
+    markdown = fixture_references()[number - 1]
+    reference = fixture_bibliography.format(key)
+    assert reference.text == plain(markdown), f"reference {number}"
+    assert html_to_text(reference.html) == reference.text
+    # the same words in italics ("*Lancet.*" is <em>Lancet</em>.) and the same links (DOIs are linked too)
+    italics = [html.unescape(em) for em in re.findall(r"<em>(.*?)</em>", reference.html)]
+    assert italics == [em.removesuffix(".") for em in re.findall(r"(?<!\*)\*([^*]+)\*", markdown)]
+    links = [
+        (html.unescape(href), html.unescape(label))
+        for href, label in re.findall(r'<a href="([^"]*)">(.*?)</a>', reference.html)
+        if not label.startswith("doi:")
+    ]
+    expected = [
+        (autolink or target, autolink or label)
+        for autolink, label, target in re.findall(r"<(https?://[^>]+)>|\[([^\]]+)\]\(([^)]+)\)", markdown)
+    ]
+    assert links == expected
