@@ -55,3 +55,24 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("build") / "site"
     build_with_the_command(ROOT, site)
     return site
+
+
+BARIATRIC_FIXTURE = ROOT / "tests" / "fixtures" / "bariatric"
+"""The second acceptance document's project (OH.CP.MP.37): the structures the seed lacks."""
+
+
+@pytest.fixture(scope="session")
+def bariatric_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("bariatric") / "project", BARIATRIC_FIXTURE)
+
+
+@pytest.fixture(scope="session")
+def bariatric_build(bariatric_project: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The bariatric fixture built once per session with the real command: its site and the command's output."""
+    site = bariatric_project.parent / "site"
+    return site, build_with_the_command(bariatric_project, site)
+
+
+@pytest.fixture(scope="session")
+def bariatric_site(bariatric_build: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
+    return bariatric_build[0]

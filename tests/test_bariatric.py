@@ -19,29 +19,29 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from pypdf import PdfReader
 
-from conftest import ROOT, build_with_the_command, copy_project
 from seedtext import BARIATRIC, bariatric_blocks, bariatric_references, plain
 from test_pdf import block_pattern, read_pages
 
-FIXTURE = ROOT / "tests" / "fixtures" / "bariatric"
+Build = tuple[Path, subprocess.CompletedProcess[str]]
 PAGE = Path("policies/oh-cp-mp-37/index.html")
 PDF = Path("pdf/oh-cp-mp-37.pdf")
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_project(tmp_path_factory.mktemp("bariatric") / "project", FIXTURE)
+def project(bariatric_project: Path) -> Path:
+    return bariatric_project
 
 
 @pytest.fixture(scope="module")
-def built(project: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    site = project.parent / "site"
-    return site, build_with_the_command(project, site)
+def built(
+    bariatric_build: tuple[Path, subprocess.CompletedProcess[str]],
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    return bariatric_build
 
 
 @pytest.fixture(scope="module")
-def site(built: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
-    return built[0]
+def site(bariatric_site: Path) -> Path:
+    return bariatric_site
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_check_is_clean_and_strict(project: Path) -> None:
     assert result.stderr == "info: 2 x citation.unused (run with -v to list them)\n"
 
 
-def test_the_build_says_nothing_to_worry_about(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_the_build_says_nothing_to_worry_about(built: Build) -> None:
     output = built[1].stdout + built[1].stderr
     assert "WARNING" not in output and "warning" not in output, output
 
@@ -265,3 +265,16 @@ def test_search_index_keeps_table_cells_apart(site: Path) -> None:
     assert "E11.00 – E11.9 Type 2 diabetes mellitus" in text
     assert "AGB adjustable gastric banding" in text
     assert "CodeDescription" not in text and "E11.9Type" not in text
+
+
+def test_page_source_matches_golden(update_golden: bool) -> None:
+    """The generated Markdown page, whole: every structure's markup, reviewed as a diff when it changes."""
+    from conftest import BARIATRIC_FIXTURE
+    from policypress.load.loader import load_project
+    from policypress.project import ProjectLayout
+    from policypress.render.pages import PageRenderer
+    from test_render import check_golden
+
+    project = load_project(ProjectLayout(BARIATRIC_FIXTURE))
+    renderer = PageRenderer(BARIATRIC_FIXTURE.parents[2] / "templates")
+    check_golden("oh-cp-mp-37.md", renderer.render_policy(project, project.policies[0]), update_golden)

@@ -110,9 +110,10 @@ def _prose(context: jinja2.runtime.Context, text: str) -> Markup:
 
 
 @jinja2.pass_context
-def _history(context: jinja2.runtime.Context, text: str) -> Markup:
-    """Text that records the past (the revision log): citations rendered, cross-references left as
-    written, since ``Added criterion I.B.3`` named what was criterion I.B.3 then."""
+def _unlinked(context: jinja2.runtime.Context, text: str) -> Markup:
+    """Policy text whose cross-references stay words: headings (``Appendix A: …`` is the appendix,
+    not a link to it) and the revision log, since ``Added criterion I.B.3`` named what was
+    criterion I.B.3 then."""
     anchors: CitationAnchors = context["anchors"]
     return Markup(render_html(parse_inline(text), anchors.render))
 
@@ -150,7 +151,7 @@ class PageRenderer:
         self.formats = formats or DateFormats()
         self.env = make_environment(template_dir, self.formats)
         self.env.filters["prose"] = _prose
-        self.env.filters["history"] = _history
+        self.env.filters["unlinked"] = _unlinked
         self.env.filters["cited_at"] = _cited_at
 
     def check_templates(self) -> list[Diagnostic]:
