@@ -28,12 +28,32 @@ def validate_document(document: YamlDocument, model: type[ModelT]) -> tuple[Mode
     try:
         return model.model_validate(document.data), []
     except ValidationError as exc:
-        errors = [e for e in exc.errors(include_url=False) if not _is_consequence(e)]
+        errors = _one_per_day_or_month([e for e in exc.errors(include_url=False) if not _is_consequence(e)])
     # a misspelt field also makes the real one "missing": report only the misspelling
     guessed = {(*_path(e)[:-1], g) for e in errors if (g := _guess(model, e)) is not None}
     return None, [
         _diagnostic(document, model, e) for e in errors if not (e["type"] == "missing" and _path(e) in guessed)
     ]
+
+
+_DAY_OR_MONTH_MEMBERS = ("date", "constrained-str")
+"""How pydantic names the two members of ``DayOrMonth`` in an error's location."""
+
+
+def _one_per_day_or_month(errors: list[Any]) -> list[Any]:
+    """A value that is neither a day nor a month fails both members of ``DayOrMonth``: report it once."""
+    merged: list[Any] = []
+    seen: set[tuple[Any, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if loc and loc[-1] in _DAY_OR_MONTH_MEMBERS:
+            if loc[:-1] in seen:
+                continue
+            seen.add(loc[:-1])
+            merged.append({**error, "loc": loc[:-1], "type": "day_or_month", "msg": "day_or_month"})
+            continue
+        merged.append(error)
+    return merged
 
 
 def _path(error: Any) -> Path_:
@@ -83,6 +103,15 @@ def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> D
     if kind in ("too_short", "string_too_short") and error["ctx"].get("min_length") == 1:
         return Diagnostic(document.file, line, col, "schema.empty", f"{name}: must not be empty")
     message = error["msg"]
+    if kind == "day_or_month":
+        return Diagnostic(
+            document.file,
+            line,
+            col,
+            "schema.day_or_month",
+            f"{name}: expected a day written YYYY-MM-DD (e.g. 2025-01-15) or a month written YYYY-MM "
+            f"(e.g. 2025-01), got {_shown(error['input'])}",
+        )
     if kind == "literal_error":
         message = f"expected one of {error['ctx']['expected'].replace(' or ', ', ')}"
     elif kind == "string_pattern_mismatch":

@@ -9,6 +9,7 @@ field, so it can be mapped back to a line of the YAML.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,18 +75,26 @@ def _cross_references(policy: Policy) -> Iterator[Finding]:
                 "anchor": f"#{reference.target}",
             }[reference.kind]
             known = {
-                "criterion": "criteria "
-                + ", ".join(sorted(targets.criteria, key=len)[:8])
-                + ("…" if len(targets.criteria) > 8 else ""),
-                "appendix": "appendices " + (", ".join(sorted(targets.appendices)) or "(none)"),
-                "anchor": "ids such as "
+                "criterion": _criteria_known(policy, reference.target),
+                "appendix": "it has appendices " + (", ".join(sorted(targets.appendices)) or "(none)"),
+                "anchor": "ids of definitions are like "
                 + ", ".join(sorted(a for a in targets.anchors if a.startswith("definition-"))[:3] or ["#references"]),
             }[reference.kind]
             yield Finding(
                 path,
                 "xref.unknown",
-                f"{field_name(path)}: {what} does not exist in this policy (it has {known})",
+                f"{field_name(path)}: {what} does not exist in this policy ({known})",
             )
+
+
+def _criteria_known(policy: Policy, wanted: str) -> str:
+    """What an author needs to fix a criterion number: the range of top-level numbers and the
+    closest existing number."""
+    numbers = [dotted for dotted, _ in iter_criterion_numbers(policy.criteria)]
+    top = [n for n in numbers if "." not in n]
+    close = difflib.get_close_matches(wanted, numbers, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"its criteria are numbered {top[0]} to {top[-1]}{hint}"
 
 
 _WORDED_LOGIC = (
@@ -344,7 +353,8 @@ def code_findings(code_system: str, code: str, path: Path_) -> Iterator[Finding]
     bad = [end for end in dict.fromkeys((span.first, span.last)) if not pattern.fullmatch(end)]
     if bad:
         shown = code if not span.is_range else f"{bad[0]} (in the range {code})"
-        yield Finding(path, "code.format", f"{where}: {shown!r} is not a {code_system} code; expected {shape}")
+        article = "an" if code_system[0] in "AEFHILMNORSX" else "a"  # said as letters: an ICD, an HCPCS
+        yield Finding(path, "code.format", f"{where}: {shown!r} is not {article} {code_system} code; expected {shape}")
     elif span.is_range and (problem := range_problem(code_system, span)) is not None:
         yield Finding(path, "code.range", f"{where}: {problem}")
 
