@@ -126,3 +126,28 @@ def test_no_serious_accessibility_violations_on_the_bariatric_page(browser: Any,
     assert violations == []
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "rows", "status"),
+    [
+        ("E11.65", ["E11.00 – E11.9"], "E11.65: 1 row lists it."),
+        ("z68.42", ["Z68.41 – Z68.45"], "z68.42: 1 row lists it."),
+        ("I10", ["I10"], "I10: 1 row lists it."),
+        ("43775", ["43775"], "43775: 1 row lists it."),
+        ("E12.1", [], "No policy lists E12.1."),
+    ],
+)
+def test_the_code_index_finds_a_code_inside_a_range(
+    browser: Any, base_url: str, code: str, rows: list[str], status: str
+) -> None:
+    context, page, errors = _page(browser, {"width": 1280, "height": 800})
+    page.goto(base_url + "codes/")
+    page.locator("#code-lookup-input").press_sequentially(code, delay=20)
+    page.wait_for_function("(s) => document.querySelector('.code-lookup-status').textContent === s", arg=status)
+    shown = page.eval_on_selector_all("tr[data-first]:not([hidden]) td.code", "cells => cells.map(c => c.innerText)")
+    assert shown == rows
+    page.locator("#code-lookup-input").fill("")
+    page.wait_for_function("document.querySelectorAll('tr[data-first][hidden]').length === 0")
+    assert errors == []
+    context.close()

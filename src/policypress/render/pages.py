@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from policypress.bibliography.citations import CitationAnchors, NumberedReference, number_references
 from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.model.codes import sort_key
 from policypress.model.inline import escape_text, parse_inline, plain_text, render_html
 from policypress.model.numbering import appendix_anchor, code_anchor, criterion_label, definition_anchor, slugify
 from policypress.model.policy import BLOCK_TAG_PREFIX, CODE_SYSTEM_COLUMN, block_kind
@@ -61,6 +62,7 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         criterion_label=criterion_label,
         code_anchor=code_anchor,
         slug=slugify,
+        code_key=sort_key,
         definition_anchor=definition_anchor,
         appendix_anchor=appendix_anchor,
         block_kind=lambda block: block_kind(block).removeprefix(BLOCK_TAG_PREFIX),
