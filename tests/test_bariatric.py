@@ -245,6 +245,9 @@ def test_export_carries_logic_meaning_and_ranges(site: Path) -> None:
         "supports_coverage",
     ]
     assert policy["last_review_date"] == "2025-01"
+    resolved = export["criteria"][0]["criteria"][1]
+    assert (resolved["anchor"], resolved["requires"]) == ("criterion-I-B", "one")
+    assert resolved["notes"][0].startswith("Note: For members of Asian descent")
     assert export["summary"]["last_review_date"] == "2025-01"
     codes = json.loads((site / "api/codes.json").read_text(encoding="utf-8"))["codes"]
     diabetes = next(c for c in codes if c["code"] == "E11.00 – E11.9")

@@ -79,7 +79,11 @@ class ExportedCriterion(_Export):
     anchor: str
     text: str
     determination: str | None
+    requires: str | int | None
+    """How ``criteria`` combine: ``all``, ``one`` (at least one), at least N, or ``each`` (separate
+    statements); ``null`` when the policy does not say (or there are none)."""
     criteria: tuple[ExportedCriterion, ...]
+    notes: tuple[str, ...]
 
 
 class PolicySummary(_Export):
@@ -167,7 +171,9 @@ def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "")
                 anchor=f"criterion-{prefix}{label}",
                 text=criterion.text,
                 determination=criterion.determination,
+                requires=criterion.requires,
                 criteria=_criteria(criterion.criteria, depth + 1, f"{prefix}{label}-"),
+                notes=criterion.notes,
             )
         )
     return tuple(exported)
