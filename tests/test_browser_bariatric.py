@@ -3,16 +3,13 @@ between criteria, search by a diagnosis's name, accessibility (``tests/fixtures/
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from test_browser import AXE, _QuietHandler
+from test_browser import AXE, serve
 from test_browser import browser as browser  # the same Chromium fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -45,15 +42,8 @@ _WORDS_BROKEN_ACROSS_LINES = """
 
 @pytest.fixture(scope="module")
 def base_url(bariatric_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(bariatric_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(bariatric_site) as url:
+        yield url
 
 
 def _page(browser: Any, viewport: dict[str, int], **options: Any) -> tuple[Any, Any, list[str]]:
