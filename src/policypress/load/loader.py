@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from policypress.errors import Diagnostic, SourceError, display_path
+from policypress.load.policyfile import located
 from policypress.load.reader import PlainReader, SourceReader
 from policypress.model.policy import YEAR_PLACEHOLDER
 from policypress.project import PolicySource, Project, ProjectLayout
@@ -66,30 +67,14 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
         if document is None or policy is None:
             continue
         if policy.id in seen_ids:
-            line, col = document.position(("id",))
-            diagnostics.append(
-                Diagnostic(
-                    display,
-                    line,
-                    col,
-                    "policy.duplicate_id",
-                    f"id: {policy.id!r} is also used by {seen_ids[policy.id]}",
-                )
-            )
+            message = f"id: {policy.id!r} is also used by {seen_ids[policy.id]}"
+            diagnostics.append(located(display, document, ("id",), "policy.duplicate_id", message))
         seen_ids.setdefault(policy.id, display)
         if keys is not None:
             diagnostics.extend(reader.citations(policy, display, document, read, keys, known_keys))
         if boilerplate is not None and YEAR_PLACEHOLDER in boilerplate.important_reminder.copyright_for(policy):
-            line, col = document.position(("id",))
-            diagnostics.append(
-                Diagnostic(
-                    display,
-                    line,
-                    col,
-                    "policy.copyright_year",
-                    f"copyright_year: required, since the shared copyright line has {YEAR_PLACEHOLDER}",
-                )
-            )
+            message = f"copyright_year: required, since the shared copyright line has {YEAR_PLACEHOLDER}"
+            diagnostics.append(located(display, document, ("id",), "policy.copyright_year", message))
         policies.append(PolicySource(policy, display, path.stem, source_key))
     bibliography, problems = pending.result
     diagnostics.extend(problems)

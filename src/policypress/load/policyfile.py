@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from policypress.errors import Diagnostic, Path_, SourceError
+from policypress.errors import Diagnostic, Path_, Severity, SourceError
 from policypress.load.validate import validate_document
 from policypress.model.policy import Policy
-from policypress.model.rules import check_policy_rules, check_written_codes
+from policypress.model.rules import Finding, check_policy_rules, check_written_codes
 from policypress.project import expected_stem
 from policypress.sources.yamlsource import YamlDocument, load_yaml
 
@@ -21,6 +21,18 @@ class Locator(Protocol):
     """Where a value of a source file is: a parsed ``YamlDocument`` or the positions a cache kept."""
 
     def position(self, path: Path_) -> tuple[int, int]: ...
+
+
+def located(
+    display: str, where: Locator, path: Path_, code: str, message: str, severity: Severity = "error"
+) -> Diagnostic:
+    """A diagnostic at the line and column of ``path`` in a policy file."""
+    line, col = where.position(path)
+    return Diagnostic(display, line, col, code, message, severity)
+
+
+def _from_finding(display: str, where: Locator, finding: Finding) -> Diagnostic:
+    return located(display, where, finding.path, finding.code, finding.message, finding.severity)
 
 
 PolicyRead = tuple[Locator | None, Policy | None, list[Diagnostic], str]
@@ -42,22 +54,10 @@ def read_policy(
     diagnostics.extend(problems)
     if policy is None:
         # the codes are checked anyway, so one round of fixes clears the file
-        for finding in check_written_codes(document.data):
-            line, col = document.position(finding.path)
-            diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
+        diagnostics += [_from_finding(display, document, finding) for finding in check_written_codes(document.data)]
         return document, None, sorted(diagnostics)
     if path.stem != expected_stem(policy.id):
-        line, col = document.position(("id",))
-        diagnostics.append(
-            Diagnostic(
-                display,
-                line,
-                col,
-                "policy.file_name",
-                f"id: {policy.id!r} must live in {expected_stem(policy.id)}.yaml, not {path.name}",
-            )
-        )
-    for finding in check_policy_rules(policy):
-        line, col = document.position(finding.path)
-        diagnostics.append(Diagnostic(display, line, col, finding.code, finding.message, finding.severity))
+        message = f"id: {policy.id!r} must live in {expected_stem(policy.id)}.yaml, not {path.name}"
+        diagnostics.append(located(display, document, ("id",), "policy.file_name", message))
+    diagnostics += [_from_finding(display, document, finding) for finding in check_policy_rules(policy)]
     return document, policy, diagnostics
