@@ -23,12 +23,12 @@ from typing import Any, NoReturn, TextIO
 from policypress.build.check import check_site
 from policypress.build.pdfs import PdfMaker, build_policy_pdfs
 from policypress.build.provenance import source_date_epoch, source_provenance
-from policypress.build.publish import staging_folder, swap_in
+from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review
 from policypress.build.workspace import Workspace
 from policypress.errors import BuildInterrupted, PolicyPressError, ReviewError
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
-from policypress.options import Options, read_options
+from policypress.options import Options, read_options, theme_sources
 from policypress.project import Project, ProjectLayout
 from policypress.render.pages import PageRenderer
 from policypress.render.urls import PDF_DIR
@@ -83,6 +83,8 @@ def command_build(args: argparse.Namespace) -> int:
     # refuse early, with compiler-style messages; the plugin reuses what was loaded (pages are
     # rendered once, by the build itself, which reports a template error the same way)
     _options, workspace = _workspace(args, config_file)
+    site_dir = (root / args.site_dir).resolve()
+    refuse_unsafe_site_dir(site_dir, root, _sources(workspace, config_file))  # before anything is written
     project, renderer = check_site(workspace, trial_render=False)
     maker = workspace.pdf_maker()
     try:
@@ -90,7 +92,6 @@ def command_build(args: argparse.Namespace) -> int:
         epoch = source_date_epoch(root, project, os.environ.get("SOURCE_DATE_EPOCH"))
         os.environ["SOURCE_DATE_EPOCH"] = epoch  # MkDocs dates the sitemap by it
         _log_mkdocs_warnings()
-        site_dir = (root / args.site_dir).resolve()
         with staging_folder(site_dir) as staging:
             config = load_config(str(config_file), site_dir=str(staging), strict=True)
             config.plugins["policypress"].use_checked(workspace, project, renderer)
@@ -106,19 +107,35 @@ def command_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sources(workspace: Workspace, config_file: Path) -> list[Path]:
+    """Everything a build reads or keeps, which its output must never replace."""
+    layout = workspace.layout
+    return [
+        config_file,
+        layout.policy_path,
+        layout.bibliography_path,
+        workspace.template_dir,
+        layout.cache_path,
+        layout.root / ".git",
+        *theme_sources(config_file),
+    ]
+
+
 def command_pdf(args: argparse.Namespace) -> int:
     """Write the archival PDF of every policy into ``site/pdf`` (rendering only those whose inputs changed)."""
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
     _options, workspace = _workspace(args, config_file)
+    site_dir = (config_file.parent / args.site_dir).resolve()
+    refuse_unsafe_site_dir(site_dir, config_file.parent, _sources(workspace, config_file))
     maker = workspace.pdf_maker(use_cache=not args.no_cache)
     try:
         maker.start()  # loads the PDF engine on another core while this one loads the sources
         project, renderer = check_site(workspace, trial_render=False)  # the PDFs render every page anyway
         epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
         config = load_config(str(config_file), strict=True)
-        out_dir = (config_file.parent / args.site_dir).resolve() / PDF_DIR
+        out_dir = site_dir / PDF_DIR
         _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
     finally:
         maker.close()

@@ -81,10 +81,25 @@ def read_options(config_file: Path) -> Options:
     return options_from(_plugin_options(config_file), display_path(config_file, Path.cwd()))
 
 
-def _plugin_options(config_file: Path) -> dict[str, Any]:
-    """The policypress plugin's entry in mkdocs.yml (without MkDocs)."""
+def theme_sources(config_file: Path) -> list[Path]:
+    """The folders of mkdocs.yml that hold site sources: ``docs_dir`` and the theme's ``custom_dir``."""
+    config = _read_config(config_file)
+    root = config_file.resolve().parent
+    theme = config.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    docs = config.get("docs_dir", "docs")
+    return [root / str(folder) for folder in (docs, custom) if isinstance(folder, str) and folder]
+
+
+def _read_config(config_file: Path) -> dict[str, Any]:
     with config_file.open(encoding="utf-8") as handle:
         config = yaml.load(handle, Loader=_MkDocsYamlLoader)
+    return config if isinstance(config, dict) else {}
+
+
+def _plugin_options(config_file: Path) -> dict[str, Any]:
+    """The policypress plugin's entry in mkdocs.yml (without MkDocs)."""
+    config = _read_config(config_file)
     for plugin in config.get("plugins", []) or []:
         if isinstance(plugin, dict) and "policypress" in plugin:
             return dict(plugin["policypress"] or {})

@@ -16,15 +16,39 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from policypress.errors import BuildInterrupted
+from policypress.errors import BuildInterrupted, PolicyPressError
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+
+
+def refuse_unsafe_site_dir(site_dir: Path, root: Path, sources: Sequence[Path]) -> None:
+    """Refuse, before anything is written, a site folder whose swap would replace sources.
+
+    Publishing exchanges the whole ``site_dir`` for the new build, so a site folder that is
+    the project (or holds it), that is or holds a source, or that lies inside a source folder
+    would delete what it replaces (``--site-dir policy``, ``--site-dir .``).
+    """
+    site = site_dir.resolve()
+    project = root.resolve()
+    if project.is_relative_to(site):
+        raise PolicyPressError(
+            f"--site-dir {site}: publishing there would replace the project folder {project} itself; "
+            "choose a folder of its own, such as site/"
+        )
+    for source in sources:
+        path = source.resolve()
+        if path.is_relative_to(site) or site.is_relative_to(path):
+            shown = path.relative_to(project) if path.is_relative_to(project) else path
+            raise PolicyPressError(
+                f"--site-dir {site}: publishing there would replace or write into sources ({shown}); "
+                "choose a folder of its own, such as site/"
+            )
 
 
 def _staging_prefix(site_dir: Path) -> str:
