@@ -31,6 +31,7 @@ ERRORS: dict[str, tuple[Edit, ...]] = {
     "code-range-end-not-a-code": (edit(POLICY, '"K95.01 – K95.89"', '"K95.01 – K9.589"'),),
     "table-row-missing-a-cell": (edit(POLICY, "    - [AHI, apnea-hypopnea index]", "    - [AHI]"),),
     "block-unknown-field": (edit(POLICY, "  - bullets:\n", "  - bulets:\n"),),
+    "control-character-in-title": (edit(POLICY, "title: Bariatric Surgery", 'title: "Bariatric\\0 Surgery"'),),
     "month-date-impossible": (edit(POLICY, "last_review_date: 2025-01", "last_review_date: 2025-13"),),
     # a schema error and a code error of the same file come out in one run
     "schema-and-code-errors-together": (

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -25,15 +27,43 @@ def validate_document(document: YamlDocument, model: type[ModelT]) -> tuple[Mode
     if not isinstance(document.data, dict):
         found = "an empty file" if document.data is None else type(document.data).__name__
         return None, [Diagnostic(document.file, 1, 1, "schema.type", f"expected a mapping of fields, got {found}")]
+    controls = list(_control_characters(document, document.data, ()))
     try:
-        return model.model_validate(document.data), []
+        valid = model.model_validate(document.data)
+        return (None, controls) if controls else (valid, [])
     except ValidationError as exc:
         errors = _one_per_day_or_month([e for e in exc.errors(include_url=False) if not _is_consequence(e)])
     # a misspelt field also makes the real one "missing": report only the misspelling
     guessed = {(*_path(e)[:-1], g) for e in errors if (g := _guess(model, e)) is not None}
-    return None, [
+    return None, controls + [
         _diagnostic(document, model, e) for e in errors if not (e["type"] == "missing" and _path(e) in guessed)
     ]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters other than tab and line feed: invisible, and some (NUL) break HTML and XML."""
+
+
+def _control_characters(document: YamlDocument, value: Any, path: Path_) -> Iterator[Diagnostic]:
+    """Every text of the document holding a control character, at its line."""
+    if isinstance(value, str):
+        if match := _CONTROL.search(value):
+            line, col = document.position(path)
+            char = match.group()
+            yield Diagnostic(
+                document.file,
+                line,
+                col,
+                "schema.control_character",
+                f"{field_name(path) or 'value'}: holds the control character U+{ord(char):04X}, which no "
+                "reader sees and which breaks HTML and XML; remove it",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_characters(document, item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_characters(document, item, (*path, index))
 
 
 _DAY_OR_MONTH_MEMBERS = ("date", "constrained-str")

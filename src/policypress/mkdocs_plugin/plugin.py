@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blo
 from policypress.options import Options
 from policypress.project import Project, ProjectLayout
 from policypress.render.changes import atom_feed
-from policypress.render.csp import add_content_security_policy
+from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
 from policypress.render.pages import PageRenderer
 from policypress.render.urls import CODES_PAGE, FEED_FILE, INDEX_PAGE, page_source, pdf_url
@@ -75,6 +76,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._checked: tuple[Workspace, Project, PageRenderer] | None = None
         self._written: dict[Path, str] = {}
         self._held: dict[str, dict[str, str]] = {}
+        self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -213,13 +215,29 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         """Put the HTML blocks of a generated page back, exactly as the templates rendered them."""
         return restore_raw_blocks(html, self._held.pop(page.file.src_uri, {}))
 
+    def _theme_scripts(self, config: MkDocsConfig) -> tuple[re.Pattern[str], ...]:
+        """The inline scripts the theme's templates (its own and ``custom_dir``'s) can write."""
+        dirs = tuple(str(d) for d in config.theme.dirs)
+        if self._scripts is None or self._scripts[0] != dirs:
+            texts = (path.read_text(encoding="utf-8") for d in dirs for path in sorted(Path(d).rglob("*.html")))
+            self._scripts = (dirs, known_scripts(texts))
+        return self._scripts[1]
+
     def on_post_page(self, output: str, /, *, page: Any, config: MkDocsConfig) -> str:
-        """Every page carries a Content-Security-Policy allowing only its own scripts."""
-        return add_content_security_policy(output)
+        """Every page carries a Content-Security-Policy allowing only the theme's scripts on it."""
+        try:
+            return add_content_security_policy(output, self._theme_scripts(config))
+        except UnknownInlineScript as exc:
+            raise PluginError(f"{page.file.src_uri}: {exc}") from None
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str:
         """The same policy on pages built from theme templates (404.html)."""
-        return add_content_security_policy(output_content) if template_name.endswith(".html") else output_content
+        if not template_name.endswith(".html"):
+            return output_content
+        try:
+            return add_content_security_policy(output_content, self._theme_scripts(config))
+        except UnknownInlineScript as exc:
+            raise PluginError(f"{template_name}: {exc}") from None
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the machine-readable exports (``api/``) beside the pages, from the same model."""
