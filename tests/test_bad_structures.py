@@ -20,7 +20,19 @@ from test_bad_inputs import GOLDEN, Edit, apply, edit, snapshot
 
 POLICY = "policy/oh-cp-mp-37.yaml"
 
+FIRST_CRITERION = "criteria:\n- text: >-\n"
+
+
+def _nested(depth: int) -> str:
+    """A criterion ``depth`` levels deep, written in flow style before criterion I."""
+    return (
+        "criteria:\n- text: x\n  criteria: " + "[{text: x, criteria: " * depth + "[{text: leaf}]" + "}]" * depth + "\n"
+    )
+
+
 ERRORS: dict[str, tuple[Edit, ...]] = {
+    "criteria-too-deep": (edit(POLICY, FIRST_CRITERION, _nested(10) + "- text: >-\n"),),
+    "yaml-nested-too-deep": (edit(POLICY, FIRST_CRITERION, _nested(450) + "- text: >-\n"),),
     "xref-unknown-criterion": (edit(POLICY, "see criterion III);", "see criterion VII);"),),
     "xref-unknown-appendix": (edit(POLICY, "are collected in Appendix C.", "are collected in Appendix D."),),
     "xref-unknown-anchor": (

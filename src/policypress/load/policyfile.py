@@ -12,7 +12,7 @@ from typing import Protocol
 from policypress.errors import Diagnostic, Path_, Severity, SourceError
 from policypress.load.validate import validate_document
 from policypress.model.policy import Policy
-from policypress.model.rules import Finding, check_policy_rules, check_written_codes
+from policypress.model.rules import Finding, check_policy_rules, check_written_codes, criteria_too_deep
 from policypress.project import expected_stem
 from policypress.sources.yamlsource import YamlDocument, load_yaml
 
@@ -50,6 +50,8 @@ def read_policy(
     except SourceError as exc:
         diagnostics.extend(exc.diagnostics)
         return None, None, diagnostics
+    if (too_deep := criteria_too_deep(document.data)) is not None:
+        return document, None, [_from_finding(display, document, too_deep)]  # the model would recurse as deep
     policy, problems = validate_document(document, Policy)
     diagnostics.extend(problems)
     if policy is None:

@@ -330,6 +330,34 @@ def _codes(policy: Policy) -> Iterator[Finding]:
             seen.setdefault(row.code, r)
 
 
+MAX_CRITERIA_DEPTH = 10
+"""Policies nest criteria five levels deep (I, A, 1, a, i); ten is far beyond any real one and far
+below what would exhaust the renderer's recursion."""
+
+
+def criteria_too_deep(data: object) -> Finding | None:
+    """The first criterion nested deeper than ``MAX_CRITERIA_DEPTH``, in a file as written."""
+    pending: list[tuple[object, Path_, int]] = [
+        (data.get("criteria") if isinstance(data, dict) else None, ("criteria",), 1)
+    ]
+    while pending:
+        criteria, path, depth = pending.pop()
+        if not isinstance(criteria, list):
+            continue
+        for index, criterion in enumerate(criteria):
+            here: Path_ = (*path, index)
+            if depth > MAX_CRITERIA_DEPTH:
+                return Finding(
+                    here,
+                    "criteria.too_deep",
+                    f"{field_name(here)}: criteria are nested more than {MAX_CRITERIA_DEPTH} levels deep here; "
+                    "policies use five (I, A, 1, a, i)",
+                )
+            if isinstance(criterion, dict):
+                pending.append((criterion.get("criteria"), (*here, "criteria"), depth + 1))
+    return None
+
+
 def check_written_codes(data: object) -> Iterator[Finding]:
     """The code rules over a file as written, for a file that does not fit the model: its code
     errors are reported in the same run as its schema errors."""

@@ -133,6 +133,11 @@ def _diag(file: str, line: int, col: int, code: str, message: str) -> Diagnostic
     return Diagnostic(file, line, col, code, message)
 
 
+MAX_NESTING = 64
+"""How deep values may nest in a source file (a policy with five levels of criteria nests about 12);
+deeper is refused with its line instead of exhausting the recursion of whatever reads it."""
+
+
 class _Builder:
     """Turns a flat event list into nested values, recording positions and refusals."""
 
@@ -171,9 +176,25 @@ class _Builder:
         self._index += 1
         return event
 
+    def _skip_collection(self) -> None:
+        """Consume the rest of a sequence or mapping whose start was just read, without recursion."""
+        depth = 1
+        while depth:
+            event = self._next()
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+
     def _value(self, path: Path_) -> Any:
         event = self._next()
         self.positions[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if len(path) >= MAX_NESTING and isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            self._refuse(
+                event.start_mark, "yaml.too_deep", f"values are nested more than {MAX_NESTING} levels deep here"
+            )
+            self._skip_collection()
+            return None
         if isinstance(event, yaml.AliasEvent):
             self._refuse(event.start_mark, "yaml.alias", "aliases (*name) are not allowed in policy files")
             return None
