@@ -9,8 +9,10 @@ must print exactly its golden file too (``pytest --update-golden`` rewrites them
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,36 @@ def test_structure_warning_fails_strict_check(
     root = tmp_path / "project"
     shutil.copytree(built_project, root)
     _golden(case, _run(case, WARNINGS[case], root, capsys, "check", "--strict", "-v"), update_golden)
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "kind"),
+    [
+        (lambda path: path.mkdir(), "policy/boilerplate/zz-notice.yaml", "a directory"),
+        (lambda path: path.mkdir(), "policy/zz.yaml", "a directory"),
+        (os.mkfifo, "policy/boilerplate/zz.yaml", "a named pipe"),
+    ],
+)
+def test_a_source_that_is_not_a_file_is_refused_unread(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, name: str, kind: str
+) -> None:
+    """A pipe would block the read for ever, a directory ended in IsADirectoryError."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    make(root / name)
+    capsys.readouterr()
+    assert main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
+    err = capsys.readouterr().err
+    assert f"{name}:1:1: is {kind}, not a file; sources must be regular files" in err and "Traceback" not in err
+
+
+def test_a_bibliography_that_is_a_pipe_is_refused_unread(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    (root / "references.bib").unlink()
+    os.mkfifo(root / "references.bib")
+    capsys.readouterr()
+    assert main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
+    assert "references.bib:1:1: is a named pipe, not a file" in capsys.readouterr().err

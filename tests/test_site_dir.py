@@ -60,3 +60,48 @@ def test_a_site_folder_over_the_sources_is_refused(project: Path, site_dir: str,
     assert result.returncode == 1
     assert refusal in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert _digest(project.parent) == before
+
+
+def test_a_site_folder_that_cannot_be_replaced_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mount point (EBUSY) or read-only parent: one message, and the site as it was."""
+    import errno
+    import os
+
+    from policypress.build import publish
+    from policypress.errors import PolicyPressError
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old", encoding="utf-8")
+    staging = tmp_path / ".site-build-1"
+    staging.mkdir()
+    (staging / "index.html").write_text("new", encoding="utf-8")
+
+    def busy(_a: Path, _b: Path) -> bool:
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(site))
+
+    monkeypatch.setattr(publish, "_exchange", busy)
+    with pytest.raises(PolicyPressError, match=r"cannot publish into .*site: Device or resource busy"):
+        publish.swap_in(staging, site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "old"
+
+
+def test_an_unwritable_place_for_the_new_site_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+    import tempfile
+
+    from policypress.build import publish
+    from policypress.errors import PolicyPressError
+
+    def read_only(**_options: object) -> str:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    with (
+        pytest.raises(PolicyPressError, match=r"cannot build beside .*: Read-only file system"),
+        publish.staging_folder(tmp_path / "site"),
+    ):
+        pass

@@ -90,8 +90,14 @@ def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
 def staging_folder(site_dir: Path) -> Iterator[Path]:
     """A fresh, empty folder beside ``site_dir`` that is removed however the build ends."""
     remove_stale_staging(site_dir)
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(site_dir)}{os.getpid()}-", dir=site_dir.parent))
+    try:
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(site_dir)}{os.getpid()}-", dir=site_dir.parent))
+    except OSError as exc:
+        raise PolicyPressError(
+            f"cannot build beside {site_dir}: {exc.strerror or exc} in {site_dir.parent} (the new site is "
+            "built next to the old one, then swapped in); nothing was changed"
+        ) from None
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the published site must be readable
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
@@ -110,7 +116,20 @@ def _umask() -> int:
 
 
 def swap_in(staging: Path, site_dir: Path) -> None:
-    """Make ``staging`` the new ``site_dir`` atomically; the old site ends up in ``staging``."""
+    """Make ``staging`` the new ``site_dir`` atomically; the old site ends up in ``staging``.
+
+    A folder that cannot be replaced (a mount point, a read-only parent) is a clear error, with
+    ``site_dir`` as it was."""
+    try:
+        _swap_in(staging, site_dir)
+    except OSError as exc:
+        raise PolicyPressError(
+            f"cannot publish into {site_dir}: {exc.strerror or exc} (it must be a folder policypress can "
+            "replace, not a mount point or inside a read-only folder); it was left as it was"
+        ) from None
+
+
+def _swap_in(staging: Path, site_dir: Path) -> None:
     if not site_dir.exists():
         staging.rename(site_dir)
         staging.mkdir()  # the caller's cleanup expects its folder

@@ -8,6 +8,7 @@ downstream ever sees a half-valid policy.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from policypress.errors import Diagnostic, SourceError, display_path
@@ -22,6 +23,23 @@ def _inside(root: Path, path: Path) -> bool:
     if not path.exists():
         return True
     return path.resolve().is_relative_to(root.resolve())
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What a source path is when it exists but is not a regular file (``None`` otherwise)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # missing: reported where the source is needed
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> Project:
@@ -49,6 +67,24 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
         )
     if outside:
         raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
+    candidates = (
+        layout.bibliography_path,
+        *sorted(layout.policy_path.glob("*.yaml")),
+        *sorted(layout.boilerplate_path.glob("*.yaml")),
+    )
+    for path in candidates:
+        if (kind := _not_a_file(path)) is not None:
+            diagnostics.append(
+                Diagnostic(
+                    display_path(path, layout.root),
+                    1,
+                    1,
+                    "source.not_a_file",
+                    f"is {kind}, not a file; sources must be regular files (rename or remove it)",
+                )
+            )
+    if diagnostics:
+        raise SourceError(diagnostics)  # a pipe would block the read for ever
     # asked for first: a reader may read a large bibliography elsewhere while the policies are read
     pending = reader.bibliography(layout)
     boilerplate, problems = reader.boilerplate(layout)
