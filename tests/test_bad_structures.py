@@ -46,6 +46,15 @@ ERRORS: dict[str, tuple[Edit, ...]] = {
     "table-row-missing-a-cell": (edit(POLICY, "    - [AHI, apnea-hypopnea index]", "    - [AHI]"),),
     "block-unknown-field": (edit(POLICY, "  - bullets:\n", "  - bulets:\n"),),
     "control-character-in-title": (edit(POLICY, "title: Bariatric Surgery", 'title: "Bariatric\\0 Surgery"'),),
+    "text-too-long": (edit(POLICY, "description:\n", 'description:\n- "' + "Long. " * 4000 + '"\n'),),
+    "citations-too-many": (edit(POLICY, "description:\n", 'description:\n- "' + "x[@hampl2023] " * 60 + '"\n'),),
+    "bib-field-too-long": (
+        edit(
+            "references.bib",
+            "@article{",
+            "@article{pasted,\n  title = {" + "x" * 3000 + "},\n}\n\n@article{",
+        ),
+    ),
     "month-date-impossible": (edit(POLICY, "last_review_date: 2025-01", "last_review_date: 2025-13"),),
     # a schema error and a code error of the same file come out in one run
     "schema-and-code-errors-together": (

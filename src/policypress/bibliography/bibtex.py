@@ -262,10 +262,22 @@ URL_SCHEMES = ("https://", "http://", "mailto:")
 """The only URL schemes a reference may link to (no javascript:, data:, file: …)."""
 
 
+MAX_FIELD_LENGTH = 2_000
+"""The longest titles of real references run to about 300 characters; a field far beyond that is
+a pasting accident, and the PDF engine's line layout slows with the square of a line's length."""
+
+
 def _field_problems(fields: dict[str, str]) -> Iterator[tuple[str, str, str]]:
     """Problems visible in one entry's raw fields: LaTeX macros, malformed DOIs, unsafe URL schemes."""
     for name, value in fields.items():
         field = name.lower()
+        if len(value) > MAX_FIELD_LENGTH:
+            yield (
+                field,
+                "bib.field_too_long",
+                f"{field}: {len(value):,} characters; a reference's field holds at most {MAX_FIELD_LENGTH:,}",
+            )
+            continue
         if _LATEX_MACRO.search(value):
             yield (
                 field,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from policypress.errors import Path_, Severity, field_name
 from policypress.model.codes import CODE_FORMATS, parse_code, range_problem
-from policypress.model.inline import iter_cross_references, parse_inline
+from policypress.model.inline import iter_citations, iter_cross_references, parse_inline
 from policypress.model.numbering import (
     NUMBERED_ANCHOR,
     PAGE_ANCHORS,
@@ -53,6 +53,7 @@ def check_policy_rules(policy: Policy) -> list[Finding]:
         *_revision_log(policy),
         *_tables(policy),
         *_literal_markup(policy),
+        *_sizes(policy),
         *_anchors(policy),
         *_cross_references(policy),
         *_group_logic(policy),
@@ -275,6 +276,33 @@ def _anchors(policy: Policy) -> Iterator[Finding]:
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")
 _MARKDOWN_LINK = re.compile(r"\[[^\]@][^\]]*\]\((?!#)[^)\s]+\)")
+
+
+MAX_TEXT_LENGTH = 20_000
+"""Characters in one text field: the seed's longest paragraph has 1,900."""
+MAX_CITATIONS_PER_TEXT = 50
+"""Citations in one text field: real paragraphs cite a handful of times."""
+
+
+def _sizes(policy: Policy) -> Iterator[Finding]:
+    """Limits far beyond any real policy, so an accident fails with its line instead of a build that
+    runs for hours (a line's layout in the PDF slows with the square of its length)."""
+    for path, text in iter_prose(policy):
+        if len(text) > MAX_TEXT_LENGTH:
+            yield Finding(
+                path,
+                "text.too_long",
+                f"{field_name(path)}: {len(text):,} characters; one text holds at most {MAX_TEXT_LENGTH:,} "
+                "(split it into paragraphs)",
+            )
+            continue
+        cited = sum(1 for _ in iter_citations(parse_inline(text)))
+        if cited > MAX_CITATIONS_PER_TEXT:
+            yield Finding(
+                path,
+                "citation.too_many",
+                f"{field_name(path)}: cites {cited:,} times; one text cites at most {MAX_CITATIONS_PER_TEXT}",
+            )
 
 
 def _literal_markup(policy: Policy) -> Iterator[Finding]:
