@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,23 @@ def test_a_bibliography_that_is_a_pipe_is_refused_unread(
     capsys.readouterr()
     assert main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
     assert "references.bib:1:1: is a named pipe, not a file" in capsys.readouterr().err
+
+
+def test_an_alias_bomb_in_mkdocs_yml_is_refused_at_once(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], update_golden: bool
+) -> None:
+    """Nine levels of nine aliases would expand to 387 million strings before MkDocs saw them."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    levels = ['  l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"  l{n}: &l{n} [{','.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 9)]
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("extra:\n" + "\n".join(levels) + "\n")
+    site_before = snapshot(root / "site")
+    started = time.monotonic()
+    for command in ("check", "build"):
+        capsys.readouterr()
+        assert main(["-f", str(root / "mkdocs.yml"), command]) == 1
+        _golden("mkdocs-alias-bomb", capsys.readouterr().err, update_golden)
+    assert time.monotonic() - started < 5  # refused before anything expands (it took 36 s to run out of memory)
+    assert snapshot(root / "site") == site_before

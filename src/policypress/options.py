@@ -17,6 +17,7 @@ import yaml
 
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.project import ProjectLayout
+from policypress.sources.yamlsource import check_config_file
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def theme_sources(config_file: Path) -> list[Path]:
 
 
 def _read_config(config_file: Path) -> dict[str, Any]:
+    check_config_file(config_file, config_file.name)
     with config_file.open(encoding="utf-8") as handle:
         config = yaml.load(handle, Loader=_MkDocsYamlLoader)
     return config if isinstance(config, dict) else {}

@@ -109,6 +109,61 @@ def load_yaml(path: Path, display: str, raw: bytes | None = None) -> YamlDocumen
     return parse_yaml(text, display)
 
 
+def check_config_file(path: Path, display: str) -> None:
+    """Refuse in ``mkdocs.yml`` what policy files refuse and MkDocs would not: more than
+    ``MAX_FILE_BYTES``, anchors and aliases (an alias bomb expands to gigabytes), nesting
+    beyond ``MAX_NESTING``. Tags stay allowed (``!ENV``, ``!relative`` are MkDocs' own)."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise SourceError(
+            [_diag(display, 1, 1, "yaml.too_large", f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")]
+        )
+    problems: list[Diagnostic] = []
+    depth = 0
+    try:
+        for event in yaml.parse(raw.decode("utf-8", errors="replace"), Loader=yaml.SafeLoader):
+            mark = event.start_mark
+            if isinstance(event, yaml.AliasEvent) and not any(p.code == "yaml.alias" for p in problems):
+                problems.append(
+                    _diag(
+                        display,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "yaml.alias",
+                        "aliases (*name) are not allowed in mkdocs.yml",
+                    )
+                )
+            elif getattr(event, "anchor", None) is not None and not any(p.code == "yaml.anchor" for p in problems):
+                problems.append(
+                    _diag(
+                        display,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "yaml.anchor",
+                        "anchors (&name) are not allowed in mkdocs.yml",
+                    )
+                )
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    problems.append(
+                        _diag(
+                            display,
+                            mark.line + 1,
+                            mark.column + 1,
+                            "yaml.too_deep",
+                            f"nested more than {MAX_NESTING} levels deep",
+                        )
+                    )
+                    break
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # a syntax error: MkDocs reports it with its own message
+    if problems:
+        raise SourceError(problems)
+
+
 def parse_yaml(text: str, display: str) -> YamlDocument:
     """Parse YAML text (one document) into data plus positions."""
     builder = _Builder(display)
