@@ -5,22 +5,42 @@ attachments, the dates and metadata, and the rendering engine (library versions,
 libraries, font files, the renderer's own code). A changed input gives a new key, so an
 entry is never stale; it can only go unused, and unused entries are pruned after a while.
 Entries are written to a temporary name and renamed, so a crash never leaves half a PDF.
+Each file starts with a line holding the SHA-256 of its key and the PDF after it, checked on every read:
+a file damaged on disk is removed and the PDF rendered again, never published.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 from pathlib import Path
 
 from policypress.files import write_atomically
+from policypress.speed.workcache import report_discarded
 
 CACHE_DIR = Path(".cache") / "pdf"
 """Where a project keeps its PDF cache, relative to its root (the folder of mkdocs.yml)."""
 MAX_AGE_DAYS = 30
 """Entries unused for this long are removed after a build."""
 _KEY = re.compile(r"[0-9a-f]{64}")
+
+
+_HEADER = b"policypress-pdf sha256="
+
+
+def _digest(key: str, data: bytes) -> bytes:
+    """The SHA-256 of a PDF and the key it is filed under (a PDF copied under another key fails)."""
+    return hashlib.sha256(key.encode("ascii") + b"\n" + data).hexdigest().encode("ascii")
+
+
+def _verified(key: str, stored: bytes) -> bytes | None:
+    """The PDF of a cache file whose digest line matches it and its key, else ``None``."""
+    head, newline, data = stored.partition(b"\n")
+    if not newline or not head.startswith(_HEADER):
+        return None
+    return data if _digest(key, data) == head[len(_HEADER) :] else None
 
 
 class PdfCache:
@@ -38,8 +58,14 @@ class PdfCache:
             return None
         path = self._path(key)
         try:
-            data = path.read_bytes()
+            stored = path.read_bytes()
         except FileNotFoundError:
+            self.misses += 1
+            return None
+        data = _verified(key, stored)
+        if data is None:
+            path.unlink(missing_ok=True)
+            report_discarded(f"{CACHE_DIR}")
             self.misses += 1
             return None
         os.utime(path)
@@ -51,7 +77,7 @@ class PdfCache:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(self._path(key), data)
+        write_atomically(self._path(key), _HEADER + _digest(key, data) + b"\n" + data)
 
     def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
         """Remove entries unused for ``max_age_days``; return how many were removed."""

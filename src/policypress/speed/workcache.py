@@ -10,16 +10,21 @@ The entries of all kinds live in one SQLite database, ``.cache/work.sqlite``: th
 of small files would cost more to create than the work they save (about 0.3 ms per file
 here), and SQLite gives atomic writes and safe sharing between two runs at once. It is a
 cache: writes are not flushed to the disk, a damaged database is deleted and started
-again, and a locked one is simply not written to.
+again, and a locked one is simply not written to. Each entry carries the SHA-256 of its
+kind, key and value, checked on every read: an entry damaged on disk (a bad sector, an
+interrupted write, a tampered CI cache) is discarded and made again, never used, and the
+run says so once (``report_discarded``).
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import re
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -38,16 +43,42 @@ _CONNECTIONS: dict[Path, sqlite3.Connection | None] = {}
 _INHERITED: list[sqlite3.Connection | None] = []
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries ("
-    "kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, used REAL NOT NULL, "
+    "kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, used REAL NOT NULL, digest TEXT NOT NULL, "
     "PRIMARY KEY (kind, key))"
 )
 """A rowid table: values are kilobytes (pages, models), which SQLite stores better beside a key index
 than inside it (``WITHOUT ROWID`` suits small rows)."""
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 """``PRAGMA user_version`` of the database; one with another version is deleted and made anew."""
 _PAGE_BYTES = 65536
 """SQLite page size: a rendered page (~30 kB) fits in one page instead of a chain of eight; writing
 a thousand of them took a third of the time it took with 4 kB pages."""
+
+
+def entry_digest(kind: str, key: str, value: str) -> str:
+    """The SHA-256 an entry is stored with: of its kind, key and value, so a value moved under
+    another key fails the check as surely as a changed one."""
+    digest = hashlib.sha256()
+    for part in (kind, key, value):
+        data = part.encode("utf-8", errors="surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+_REPORTED: set[str] = set()
+
+
+def report_discarded(cache: str) -> None:
+    """Say once per run and cache that damaged entries were found, discarded and made again."""
+    if cache in _REPORTED:
+        return
+    _REPORTED.add(cache)
+    print(
+        f"note: a damaged entry of the cache {cache} was discarded and its work done again "
+        "(nothing damaged was published)",
+        file=sys.stderr,
+    )
 
 
 class WorkCache:
@@ -102,11 +133,15 @@ class WorkCache:
             return None
         try:
             row = database.execute(
-                "SELECT value, used FROM entries WHERE kind = ? AND key = ?", (self.kind, key)
+                "SELECT value, used, digest FROM entries WHERE kind = ? AND key = ?", (self.kind, key)
             ).fetchone()
             if row is None:
                 return None
         except sqlite3.Error:
+            return None
+        if not isinstance(row[0], str) or row[2] != entry_digest(self.kind, key, row[0]):
+            self._write("DELETE FROM entries WHERE kind = ? AND key = ?", (self.kind, key))
+            report_discarded(f"{DATABASE} ({self.kind})")
             return None
         now = time.time()
         if self.keep_days is not None and row[1] < now - _DAY:  # marked at most once a day
@@ -119,7 +154,10 @@ class WorkCache:
         if self.recorded is not None:
             self.recorded[key] = text
             return
-        self._write("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (self.kind, key, text, time.time()))
+        self._write(
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+            (self.kind, key, text, time.time(), entry_digest(self.kind, key, text)),
+        )
 
     def _write(self, statement: str, values: tuple[Any, ...]) -> None:
         """Run ``statement`` in this process's open write transaction (begun if need be, committed
