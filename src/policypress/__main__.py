@@ -1,5 +1,5 @@
 """``python -m policypress``: the same as the ``policypress`` command."""
 
-from policypress.cli import run
+from policypress.entry import run
 
 run()

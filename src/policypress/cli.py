@@ -10,6 +10,7 @@ warning, so a failed build leaves the published site as it was.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -26,7 +27,7 @@ from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review
 from policypress.build.workspace import Workspace
-from policypress.errors import BuildInterrupted, PolicyPressError, ReviewError
+from policypress.errors import SIGNALS_RECEIVED, BuildInterrupted, PolicyPressError, ReviewError
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
 from policypress.options import Options, read_options, theme_sources
 from policypress.project import Project, ProjectLayout
@@ -101,6 +102,7 @@ def command_build(args: argparse.Namespace) -> int:
                 raise PolicyPressError(str(exc)) from None
             _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
             swap_in(staging, site_dir)
+            BuildInterrupted.published = True
     finally:
         maker.close()
     print(f"site built: {site_dir}")
@@ -207,8 +209,14 @@ def command_diff(args: argparse.Namespace) -> int:
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    """Write a report; an output that cannot be written is the user's error, named with its path."""
+    if path.is_dir():
+        raise PolicyPressError(f"-o {path}: is a folder; give the report's file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PolicyPressError(f"-o {path}: cannot be written ({exc.strerror or exc})") from None
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -334,21 +342,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     """The command's exit code; every user error goes through ``_report``."""
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        if _signalled():  # a signal that a C extension swallowed: the user still asked to stop
+            return _report(_interruption())
+        return code
     except KeyboardInterrupt:
-        return _report(BuildInterrupted())
+        return _report(_interruption())
     except PolicyPressError as exc:
-        return _report(exc)
+        return _report(_interruption() if _signalled() else exc)
     except FileNotFoundError as exc:
         print(f"error: {exc.filename}: no such file", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror}; site/ was left as it was", file=sys.stderr)
+        return EXIT_USER_ERROR
     except Exception:  # a bug in policypress, not the user's fault
+        if _signalled():  # a signal that landed inside a C extension surfaces as some other failure
+            return _report(_interruption())
         traceback.print_exc()
         print(
             "internal error: this is a bug in policypress, please report it with the output above",
             file=sys.stderr,
         )
         return EXIT_BUG
+
+
+_WRITE_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.EIO}
+)
+"""What the file system answers when an output cannot be written: the user's to fix, not a bug."""
+
+
+def _signalled() -> bool:
+    return bool(SIGNALS_RECEIVED)
+
+
+def _interruption() -> BuildInterrupted:
+    name = SIGNALS_RECEIVED[0] if SIGNALS_RECEIVED else "SIGINT"
+    return BuildInterrupted(f"stopped by {name}" + (" (Ctrl-C)" if name == "SIGINT" else ""))
 
 
 def _report(error: PolicyPressError) -> int:

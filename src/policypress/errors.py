@@ -87,11 +87,20 @@ class PdfError(PolicyPressError):
     """A PDF could not be made as promised (e.g. the page refers to something outside the project)."""
 
 
+SIGNALS_RECEIVED: list[str] = []
+"""The names of the signals this process received, in order (recorded by ``entry`` and ``build.publish``):
+once one has come, the command reports the interruption and nothing else."""
+
+
 class BuildInterrupted(PolicyPressError):
-    """The build received SIGTERM or SIGHUP; raised so that cleanup runs as for any failure."""
+    """The build received SIGINT, SIGTERM or SIGHUP; raised so that cleanup runs as for any failure."""
+
+    published = False
+    """Set once the new site was swapped in: an interrupt after that leaves the new site, not the old."""
 
     def lines(self) -> list[str]:
-        return [f"error: {self or 'build interrupted'}; site/ was left as it was"]
+        where = "the new site/ was already published" if BuildInterrupted.published else "site/ was left as it was"
+        return [f"error: {str(self) or 'build interrupted'}; {where}"]
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from policypress.errors import BuildInterrupted, PolicyPressError
+from policypress.errors import SIGNALS_RECEIVED, BuildInterrupted, PolicyPressError
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -83,7 +83,8 @@ def _process_alive(pid: int) -> bool:
 
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
-    raise BuildInterrupted(f"build stopped by signal {signal.Signals(signum).name}")
+    SIGNALS_RECEIVED.append(signal.Signals(signum).name)
+    raise BuildInterrupted(f"stopped by {signal.Signals(signum).name}")
 
 
 @contextmanager

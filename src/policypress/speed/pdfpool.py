@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -21,6 +22,19 @@ from policypress.render.printjob import PdfJob
 from policypress.speed.framestack import call_with_deep_frame_stack
 from policypress.speed.pdfcache import PdfCache
 from policypress.speed.processes import exit_with_parent
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ignore SIGINT while a submit may start a worker: a worker started with SIGINT ignored keeps
+    it ignored (Python leaves an inherited SIG_IGN alone), so a Ctrl-C to the terminal's process
+    group reaches only the command, which stops its workers, instead of printing a traceback from
+    each worker. The window is the few milliseconds a start takes."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class RenderPool:
@@ -39,7 +53,8 @@ class RenderPool:
     def start(self) -> RenderPool:
         """Start one worker now; it loads WeasyPrint and works out the engine fingerprint."""
         if self._engine is None:
-            self._engine = self._workers().submit(_engine_fingerprint)
+            with _interrupts_held():
+                self._engine = self._workers().submit(_engine_fingerprint)
         return self
 
     def engine(self) -> str:
@@ -55,7 +70,8 @@ class RenderPool:
         try:
             while True:
                 while len(pending) < room and (job := next(queue, None)) is not None:
-                    pending[self._workers().submit(_render_pdf, job)] = job
+                    with _interrupts_held():
+                        pending[self._workers().submit(_render_pdf, job)] = job
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
