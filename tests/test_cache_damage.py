@@ -90,7 +90,14 @@ def _pdf_under_another_key(root: Path) -> None:
     path.write_bytes(_pdf(other).read_bytes())
 
 
+def _references(root: Path, change: Callable[[str], str]) -> None:
+    (path,) = (root / ".cache" / "references").glob("*.json")
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 DAMAGE: dict[str, Callable[[Path], None]] = {
+    "references-truncated": lambda root: _references(root, lambda text: text[: len(text) // 2]),
+    "references-reworded": lambda root: _references(root, lambda text: text.replace("Bariatric", "Forged", 1)),
     "page-truncated": lambda root: _set(root, "pages", lambda v: v[: len(v) // 2]),
     "page-overwritten": lambda root: _set(root, "pages", lambda v: "# Clinical Policy: forged\n"),
     "page-bit-flip": lambda root: _set(root, "pages", _flip),

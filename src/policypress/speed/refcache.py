@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from policypress.files import write_atomically
 from policypress.speed.fingerprint import library_versions, modules_digest, package_modules
+from policypress.speed.workcache import report_discarded
 
 if TYPE_CHECKING:
     from policypress.bibliography.bibtex import Bibliography, FormattedReference
@@ -44,18 +45,34 @@ Cached = tuple[tuple[str, ...], dict[str, "FormattedReference"], dict[str, tuple
 """Keys in file order, formatted references and each entry's span in the text."""
 
 
+def _digest(key: str, stored: dict[str, Any]) -> str:
+    """The SHA-256 of the stored references and the key they are filed under, checked on load."""
+    body = json.dumps(stored, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{key}\n{body}".encode()).hexdigest()
+
+
 def load(cache_dir: Path, text: str) -> Cached | None:
     """What an earlier build stored for exactly this ``text``, if anything."""
     from policypress.bibliography.bibtex import FormattedReference
 
-    path = cache_dir / f"{cache_key(text)}.json"
+    key = cache_key(text)
+    path = cache_dir / f"{key}.json"
     try:
-        stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
+    except OSError:
+        return None  # absent: format
+    try:
+        stored: dict[str, Any] = json.loads(raw)
+        body = stored.pop("sha256")
+        if body != _digest(key, stored):
+            raise ValueError("the stored references do not match their digest")
         keys = tuple(stored["keys"])
         references = {key: FormattedReference(key, html, plain) for key, (html, plain) in stored["references"].items()}
         spans = {key: (int(start), int(end)) for key, (start, end) in stored["spans"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # absent or damaged: format again
+    except (ValueError, KeyError, TypeError, AttributeError):
+        path.unlink(missing_ok=True)
+        report_discarded(str(cache_dir.name))
+        return None  # damaged: format again
     return (keys, references, spans) if set(references) == set(keys) == set(spans) else None
 
 
@@ -66,14 +83,12 @@ def store(cache_dir: Path, text: str, bibliography: Bibliography) -> None:
         return
     cache_dir.mkdir(parents=True, exist_ok=True)
     name = f"{cache_key(text)}.json"
-    content = json.dumps(
-        {
-            "keys": list(keys),
-            "references": {key: [references[key].html, references[key].text] for key in keys},
-            "spans": {key: list(spans[key]) for key in keys},
-        },
-        ensure_ascii=False,
-    )
+    stored = {
+        "keys": list(keys),
+        "references": {key: [references[key].html, references[key].text] for key in keys},
+        "spans": {key: list(spans[key]) for key in keys},
+    }
+    content = json.dumps({**stored, "sha256": _digest(cache_key(text), stored)}, ensure_ascii=False)
     write_atomically(cache_dir / name, content.encode("utf-8"))
     for old in cache_dir.glob("*.json"):
         if old.name != name:
