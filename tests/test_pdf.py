@@ -1,7 +1,8 @@
 """The archival PDF of the seed policy, read back: content, page furniture, PDF/A markers, links, sources.
 
-The PDF comes from the session's site build (``built_site``: the real ``policypress build``),
-so it is rendered once for the whole suite. Text is extracted with pypdf and split by
+The PDF comes from the session's site builds (the real ``policypress build``), so it is rendered
+once for the whole suite: every check runs on the repository's site (``built_site``) and on one where
+a second policy stands beside the seed (``built_site_with_two_policies``). Text is extracted with pypdf and split by
 position into the running header, the body and the footer of each page.
 """
 
@@ -19,7 +20,7 @@ from bs4 import BeautifulSoup
 from pypdf import PageObject, PdfReader
 from pypdf.generic import BooleanObject
 
-from conftest import ROOT
+from conftest import ROOT, seed_of
 from policypress.load.loader import load_project
 from policypress.project import ProjectLayout
 from seedtext import seed_blocks, seed_references
@@ -90,9 +91,15 @@ def block_pattern(text: str) -> re.Pattern[str]:
     return re.compile("".join(r"\s+" if char == " " else re.escape(char) + "\n?" for char in text))
 
 
+@pytest.fixture(scope="module", params=["built_site", "built_site_with_two_policies"])
+def site(request: pytest.FixtureRequest) -> Path:
+    """A built site that holds the seed."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture(scope="module")
-def pdf_path(built_site: Path) -> Path:
-    return built_site / PDF
+def pdf_path(site: Path) -> Path:
+    return site / PDF
 
 
 @pytest.fixture(scope="module")
@@ -270,8 +277,8 @@ def test_the_sources_are_attached(reader: PdfReader) -> None:
         assert attachments[name] == [(ROOT / "policy" / "boilerplate" / name).read_bytes()]
     bib = attachments["wa-cp-mp-166.bib"][0].decode("utf-8")
     keys = re.findall(r"^@\w+\{([^,]+),", bib, flags=re.MULTILINE)
-    (source,) = load_project(ProjectLayout(ROOT)).policies
-    assert keys == list(source.policy.references) and len(keys) == 29
+    seed = seed_of(load_project(ProjectLayout(ROOT)))
+    assert keys == list(seed.policy.references) and len(keys) == 29
     bib_text = (ROOT / "references.bib").read_text(encoding="utf-8")
     for entry in re.split(r"\n\n(?=@)", bib.split("\n\n", 1)[1].strip()):
         assert entry in bib_text, entry[:60]
@@ -279,12 +286,12 @@ def test_the_sources_are_attached(reader: PdfReader) -> None:
         assert spec.get_object()["/AFRelationship"] == "/Source"
 
 
-def test_the_page_links_its_pdf(built_site: Path, pdf_path: Path) -> None:
-    soup = BeautifulSoup((built_site / PAGE).read_text(encoding="utf-8"), "html.parser")
+def test_the_page_links_its_pdf(site: Path, pdf_path: Path) -> None:
+    soup = BeautifulSoup((site / PAGE).read_text(encoding="utf-8"), "html.parser")
     link = soup.select_one("p.policy-pdf a")
     assert link is not None and link.get_text() == "Download PDF"
     assert link["href"] == "../../pdf/wa-cp-mp-166.pdf"
-    assert ((built_site / PAGE).parent / link["href"]).resolve() == pdf_path.resolve()
+    assert ((site / PAGE).parent / link["href"]).resolve() == pdf_path.resolve()
     assert pdf_path.read_bytes().startswith(b"%PDF-1.7")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, copy_project
+from conftest import ROOT, copy_project, copy_seed_project, seed_of
 from policypress.build.check import check_site
 from policypress.build.provenance import source_provenance
 from policypress.build.workspace import Workspace
@@ -37,7 +37,7 @@ EPOCH = "1730419200"  # 2024-11-01T00:00:00Z
 
 
 def add_policy(root: Path, number: int) -> Path:
-    """A second policy: the seed under another reference number."""
+    """A second policy: the seed under another reference number (``root`` is reduced to the seed)."""
     text = (root / "policy" / "wa-cp-mp-166.yaml").read_text(encoding="utf-8")
     path = root / "policy" / f"wa-cp-mp-{number}.yaml"
     path.write_text(text.replace("id: WA.CP.MP.166", f"id: WA.CP.MP.{number}", 1), encoding="utf-8")
@@ -150,7 +150,7 @@ def test_editing_one_policy_re_renders_only_its_pdf(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    project = copy_project(tmp_path / "project")
+    project = copy_seed_project(tmp_path / "project")
     other = add_policy(project, 167)
     pdfs = project / "site" / "pdf"
 
@@ -181,7 +181,7 @@ def test_editing_one_policy_re_renders_only_its_pdf(
 
 def test_same_sources_give_identical_bytes_in_any_process_and_folder(tmp_path: Path) -> None:
     outputs = []
-    first = copy_project(tmp_path / "one" / "project")
+    first = copy_seed_project(tmp_path / "one" / "project")
     second = shutil.copytree(first, tmp_path / "two" / "elsewhere")
     for project, seed in ((first, "1"), (second, "2")):
         env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
@@ -296,8 +296,7 @@ def test_cache_prunes_only_old_entries(tmp_path: Path) -> None:
 def test_a_pdf_does_not_depend_on_what_the_process_rendered_before(tmp_path: Path) -> None:
     """Workers share fonts and collect garbage once per PDF: neither may leak from one PDF into the next."""
     root = copy_project(tmp_path / "project")
-    add_policy(root, 167)
-    policy = root / "policy" / "wa-cp-mp-167.yaml"
+    policy = add_policy(root, 167)
     policy.write_text(
         policy.read_text(encoding="utf-8").replace("Sacroiliac", "Ünïcode “Sacroiliac”"), encoding="utf-8"
     )
@@ -306,7 +305,10 @@ def test_a_pdf_does_not_depend_on_what_the_process_rendered_before(tmp_path: Pat
     )
     printer = PrintRenderer(renderer, root / "templates")
     provenance = Provenance("abc", dt.datetime(2024, 11, 1, tzinfo=dt.UTC))
-    seed, other = (printer.job(project, source, ProjectLayout(root), provenance) for source in project.policies)
+    (added,) = [source for source in project.policies if source.policy.id == "WA.CP.MP.167"]
+    seed, other = (
+        printer.job(project, source, ProjectLayout(root), provenance) for source in (seed_of(project), added)
+    )
     alone = render_pdf(seed)
     render_pdf(other)
     assert render_pdf(seed) == alone

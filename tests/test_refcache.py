@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project
+from conftest import ROOT, copy_project, seed_of
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.project import ProjectLayout
@@ -16,8 +16,9 @@ from policypress.speed import refcache
 
 
 def page_of(root: Path) -> str:
+    """The seed's page."""
     project = Workspace(ProjectLayout(root)).load()
-    return PageRenderer(ROOT / "templates").render_policy(project, project.policies[0])
+    return PageRenderer(ROOT / "templates").render_policy(project, seed_of(project))
 
 
 def test_unchanged_bibliography_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

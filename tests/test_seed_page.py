@@ -1,4 +1,8 @@
-"""The acceptance test: the built page of WA.CP.MP.166 carries every block of the seed, in order."""
+"""The acceptance test: the built page of WA.CP.MP.166 carries every block of the seed, in order.
+
+Every check runs on two sites: the repository's (``built_site``) and one where a second policy stands
+beside the seed (``built_site_with_two_policies``): the seed's page does not depend on its neighbours.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,15 @@ PAGE = Path("policies/wa-cp-mp-166/index.html")
 SEED_BACKGROUND_CITATIONS = ["5", "2", "26", "25", "3", "23", "24", "5", "5,22"]
 
 
+@pytest.fixture(scope="module", params=["built_site", "built_site_with_two_policies"])
+def site(request: pytest.FixtureRequest) -> Path:
+    """A built site that holds the seed."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture(scope="module")
-def article(built_site: Path) -> Tag:
-    soup = BeautifulSoup((built_site / PAGE).read_text(encoding="utf-8"), "html.parser")
+def article(site: Path) -> Tag:
+    soup = BeautifulSoup((site / PAGE).read_text(encoding="utf-8"), "html.parser")
     content = soup.select_one("article.md-content__inner")
     assert content is not None
     for backlink in content.select("a.backlink, a.headerlink"):
@@ -132,8 +142,8 @@ def test_background_citations_in_seed_order_link_to_their_references(article: Ta
             assert target is not None and text_of(target) == references[number]
 
 
-def test_each_reference_links_back_to_its_citations(built_site: Path) -> None:
-    soup = BeautifulSoup((built_site / PAGE).read_text(encoding="utf-8"), "html.parser")
+def test_each_reference_links_back_to_its_citations(site: Path) -> None:
+    soup = BeautifulSoup((site / PAGE).read_text(encoding="utf-8"), "html.parser")
     backlinks = {li["id"]: [a["href"] for a in li.select("a.backlink")] for li in soup.select("ol.references > li")}
     # reference 5 is cited three times (twice alone, once with 22); 22 once; uncited ones have none
     assert backlinks["ref-5"] == ["#cite-1", "#cite-8", "#cite-9"]
@@ -154,15 +164,15 @@ def test_important_reminder_ends_with_medicaid_note_and_copyright(article: Tag) 
     assert paragraphs[-1].endswith("registered trademarks exclusively owned by Centene Corporation.")
 
 
-def test_edit_link_points_at_the_yaml_source(built_site: Path) -> None:
-    soup = BeautifulSoup((built_site / PAGE).read_text(encoding="utf-8"), "html.parser")
+def test_edit_link_points_at_the_yaml_source(site: Path) -> None:
+    soup = BeautifulSoup((site / PAGE).read_text(encoding="utf-8"), "html.parser")
     edit = soup.select_one("a.md-content__button[href*='/edit/']")
     assert edit is not None
     assert edit["href"].endswith("/edit/main/policy/wa-cp-mp-166.yaml")
 
 
-def test_no_google_fonts_or_third_party_assets(built_site: Path) -> None:
-    html = (built_site / PAGE).read_text(encoding="utf-8")
+def test_no_google_fonts_or_third_party_assets(site: Path) -> None:
+    html = (site / PAGE).read_text(encoding="utf-8")
     assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
     for src in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
         assert not re.search(r"\.(js|css|woff2?)(\?|$)", src), src

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from conftest import ROOT, SEED_ID
 from policypress.load.loader import load_project
 from policypress.project import Project, ProjectLayout
 from policypress.render.changes import atom_feed, recent_changes
@@ -24,8 +24,9 @@ NESTED = ROOT / "tests" / "fixtures" / "nested"
 
 
 @pytest.fixture(scope="module")
-def project() -> Project:
-    return load_project(ProjectLayout(ROOT))
+def project(seed_project: Path) -> Project:
+    """The repository reduced to the seed: the code index and the feed hold the seed's entries alone."""
+    return load_project(ProjectLayout(seed_project))
 
 
 def test_code_index_page_matches_golden(project: Project, update_golden: bool) -> None:
@@ -33,10 +34,9 @@ def test_code_index_page_matches_golden(project: Project, update_golden: bool) -
     check_golden("codes.md", page, update_golden)
 
 
-def test_recent_changes_are_newest_first() -> None:
-    both = load_project(ProjectLayout(ROOT))
+def test_recent_changes_are_newest_first(project: Project) -> None:
     nested = load_project(ProjectLayout(NESTED))
-    merged = Project(both.policies + nested.policies, both.bibliography, both.boilerplate, ())
+    merged = Project(project.policies + nested.policies, project.bibliography, project.boilerplate, ())
     assert [(c.source.policy.id, c.month) for c in recent_changes(merged)] == [
         ("XX.CP.MP.1", "2025-02"),
         ("WA.CP.MP.166", "2024-09"),
@@ -66,21 +66,31 @@ def test_feed_is_well_formed_atom(project: Project) -> None:
     )
 
 
+SEED_ROW = [
+    "WA.CP.MP.166",
+    "Sacroiliac Joint Interventions for Pain Management",
+    "Coordinated Care Corporation",
+    "11/01/24",
+    "",
+]
+
+
+def home_page_rows(site: Path) -> list[list[str]]:
+    """The cells of each row of the home page's policy list, in order."""
+    article = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("article")
+    return [[td.get_text(strip=True) for td in tr.select("td")] for tr in article.select(".policy-index tbody tr")]
+
+
 def test_built_home_page_links_everything(built_site: Path) -> None:
     soup = BeautifulSoup((built_site / "index.html").read_text(encoding="utf-8"), "html.parser")
     article = soup.select_one("article")
-    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in article.select(".policy-index tbody tr")]
-    assert rows == [
-        [
-            "WA.CP.MP.166",
-            "Sacroiliac Joint Interventions for Pain Management",
-            "Coordinated Care Corporation",
-            "11/01/24",
-            "",
-        ]
-    ]
+    rows = home_page_rows(built_site)
+    policies = load_project(ProjectLayout(ROOT)).policies
+    assert [row[0] for row in rows] == sorted(source.policy.id for source in policies)  # every policy, by number
+    assert next(row for row in rows if row[0] == SEED_ID) == SEED_ROW
     hrefs = {a["href"] for a in article.select("a")}
-    assert {"codes/", "feed.xml", "api/policies.json", "api/codes.csv", "policies/wa-cp-mp-166/"} <= hrefs
+    assert {"codes/", "feed.xml", "api/policies.json", "api/codes.csv"} <= hrefs
+    assert {f"policies/{source.stem}/" for source in policies} <= hrefs
     assert "policies/wa-cp-mp-166/#revision-1" in hrefs
     assert soup.select_one("link[rel='alternate'][type='application/atom+xml']") is not None
     assert (built_site / "feed.xml").exists()
@@ -89,7 +99,11 @@ def test_built_home_page_links_everything(built_site: Path) -> None:
 @pytest.mark.parametrize("page", ["index.html", "codes/index.html", "policies/wa-cp-mp-166/index.html"])
 def test_every_link_of_a_generated_page_lands_on_a_built_file(built_site: Path, page: str) -> None:
     """Links written by templates and by the exports come from one address scheme (render/urls.py)."""
-    html = built_site / page
+    links_land_on_built_files(built_site, page)
+
+
+def links_land_on_built_files(site: Path, page: str) -> None:
+    html = site / page
     article = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").select_one("article")
     links = [a["href"] for a in article.select("a[href]") if not a["href"].startswith(("#", "http", "mailto:"))]
     assert links

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
+from conftest import copy_seed_project, seed_of
 from policypress.build.check import check_site
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
@@ -20,14 +20,15 @@ from policypress.project import ProjectLayout
 from policypress.render.pages import PageRenderer
 from policypress.speed import bibliography as stored_bibliography_module
 from policypress.speed.fingerprint import content_key
-from policypress.speed.workcache import DATABASE, WorkCache
+from policypress.speed.workcache import DATABASE, WorkCache, entry_digest
 
 SEED = "policy/wa-cp-mp-166.yaml"
 
 
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "project")
+    """The repository reduced to the seed: one source, one page, so entries can be counted."""
+    return copy_seed_project(tmp_path / "project")
 
 
 def _check(root: Path) -> tuple:
@@ -40,8 +41,14 @@ def _entries(root: Path, kind: str) -> list[str]:
 
 
 def _overwrite(root: Path, kind: str, value: str) -> None:
+    """Store ``value`` for every entry of ``kind`` with its digest, as the store itself would."""
     with sqlite3.connect(root / ".cache" / DATABASE) as database:
-        database.execute("UPDATE entries SET value = ? WHERE kind = ?", (value, kind))
+        keys = [key for (key,) in database.execute("SELECT key FROM entries WHERE kind = ?", (kind,))]
+        for key in keys:
+            database.execute(
+                "UPDATE entries SET value = ?, digest = ? WHERE kind = ? AND key = ?",
+                (value, entry_digest(kind, key, value), kind, key),
+            )
 
 
 def test_a_cached_load_gives_the_same_project_as_parsing(project_dir: Path) -> None:
@@ -62,7 +69,7 @@ def test_an_edited_policy_is_read_again_and_its_old_entry_pruned(project_dir: Pa
     policy = project_dir / SEED
     policy.write_text(policy.read_text(encoding="utf-8").replace("Sacroiliac", "Sacro-iliac", 1), encoding="utf-8")
     project = Workspace(ProjectLayout(project_dir)).load()
-    assert "Sacro-iliac" in project.policies[0].policy.title
+    assert "Sacro-iliac" in seed_of(project).policy.title
     after = _entries(project_dir, "sources")
     assert len(after) == len(before) == 1 and after != before
 
@@ -78,7 +85,7 @@ def test_a_damaged_entry_reads_as_a_miss(project_dir: Path) -> None:
 
 def test_citation_errors_found_after_a_bibliography_edit_keep_their_lines(project_dir: Path) -> None:
     clean = Workspace(ProjectLayout(project_dir)).load()
-    key = clean.policies[0].policy.references[3]
+    key = seed_of(clean).policy.references[3]
     bib = project_dir / "references.bib"
     text = bib.read_text(encoding="utf-8")
     bib.write_text(text.replace(f"{{{key},", f"{{{key}Renamed,", 1), encoding="utf-8")
@@ -92,7 +99,7 @@ def test_citation_errors_found_after_a_bibliography_edit_keep_their_lines(projec
 
 def test_pages_are_reused_until_a_reference_or_template_changes(project_dir: Path) -> None:
     project, renderer = _check(project_dir)
-    source = project.policies[0]
+    source = seed_of(project)
     page = renderer.render_policy(project, source)
     assert len(_entries(project_dir, "pages")) == 1
     _overwrite(project_dir, "pages", "a page from the store")
@@ -107,19 +114,19 @@ def test_pages_are_reused_until_a_reference_or_template_changes(project_dir: Pat
     value = text.index("{", title)
     bib.write_text(text[: value + 1] + "Zz Changed Title " + text[value + 1 :], encoding="utf-8")
     project, renderer = _check(project_dir)
-    changed = renderer.render_policy(project, project.policies[0])
+    changed = renderer.render_policy(project, seed_of(project))
     assert "Zz Changed Title" in changed and changed != page
 
     # a changed template is a different page too
     template = project_dir / "templates" / "policy.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\nZz template footer\n", encoding="utf-8")
     project, renderer = _check(project_dir)
-    assert "Zz template footer" in renderer.render_policy(project, project.policies[0])
+    assert "Zz template footer" in renderer.render_policy(project, seed_of(project))
 
 
 def test_the_same_page_with_other_extra_values_is_another_entry(project_dir: Path) -> None:
     project, renderer = _check(project_dir)
-    source = project.policies[0]
+    source = seed_of(project)
     plain = renderer.render_policy(project, source)
     linked = renderer.render_policy(project, source, pdf_url="../../pdf/x.pdf")
     assert plain != linked and "../../pdf/x.pdf" in linked
@@ -129,7 +136,7 @@ def test_the_same_page_with_other_extra_values_is_another_entry(project_dir: Pat
 
 def test_without_a_store_nothing_is_written(project_dir: Path) -> None:
     project = load_project(ProjectLayout(project_dir))
-    PageRenderer(project_dir / "templates").render_policy(project, project.policies[0])
+    PageRenderer(project_dir / "templates").render_policy(project, seed_of(project))
     assert not (project_dir / ".cache").exists()
 
 
@@ -169,7 +176,7 @@ def test_a_database_of_an_earlier_layout_is_started_again(tmp_path: Path) -> Non
     assert store.get(key) == "new"
     store.flush()
     with sqlite3.connect(tmp_path / DATABASE) as database:
-        assert database.execute("PRAGMA user_version").fetchone() == (2,)
+        assert database.execute("PRAGMA user_version").fetchone() == (3,)
         assert database.execute("PRAGMA page_size").fetchone() == (65536,)
     database.close()
 
@@ -222,7 +229,7 @@ def test_a_bibliography_parsed_in_another_process_gives_the_same_project(project
     assert there.notes == here.notes
     assert list((project_dir / ".cache" / "references").glob("*.json"))  # and is kept for the next run
     renderer = PageRenderer(project_dir / "templates")
-    assert renderer.render_policy(there, there.policies[0]) == renderer.render_policy(here, here.policies[0])
+    assert renderer.render_policy(there, seed_of(there)) == renderer.render_policy(here, seed_of(here))
 
 
 @pytest.mark.usefixtures("bibliography_in_another_process")
@@ -258,7 +265,7 @@ def test_pages_rendered_by_a_second_process_are_stored_and_errors_still_reported
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("policypress.speed.prerender.PARALLEL_RENDER_PAGES", 0)
-    root = copy_project(tmp_path / "project")
+    root = copy_seed_project(tmp_path / "project")
     seed = root / SEED
     for number in (167, 168, 169):
         text = seed.read_text(encoding="utf-8").replace("id: WA.CP.MP.166", f"id: WA.CP.MP.{number}", 1)
