@@ -44,7 +44,9 @@ def test_an_interrupt_at_any_moment_ends_in_one_line(project: Path, sent: signal
     # the policy changes, so a build that finishes publishes a different site
     policy = project / "policy" / "wa-cp-mp-166.yaml"
     original = policy.read_text(encoding="utf-8")
-    policy.write_text(original.replace("Policy developed for services", f"Policy {moment} developed for services"))
+    policy.write_text(
+        original.replace("Policy developed for services", f"Policy {sent.name} {moment} developed for services")
+    )
     try:
         command = [sys.executable, "-m", "policypress", "-f", str(project / "mkdocs.yml"), "build"]
         process = subprocess.Popen(

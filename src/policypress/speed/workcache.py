@@ -21,10 +21,10 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -74,10 +74,9 @@ def report_discarded(cache: str) -> None:
     if cache in _REPORTED:
         return
     _REPORTED.add(cache)
-    print(
-        f"note: a damaged entry of the cache {cache} was discarded and its work done again "
-        "(nothing damaged was published)",
-        file=sys.stderr,
+    logging.getLogger("policypress.cache").warning(
+        "note: a damaged entry of the cache %s was discarded and its work done again (nothing damaged was published)",
+        cache,
     )
 
 
