@@ -4,7 +4,6 @@ already published): interrupts at many moments of a build, a full disk, outputs 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import signal
 import subprocess
@@ -16,13 +15,7 @@ import pytest
 
 from conftest import copy_project
 from policypress.cli import main
-
-
-def _digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+from test_site_dir import _digest
 
 
 @pytest.fixture(scope="module")
