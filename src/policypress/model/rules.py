@@ -22,13 +22,12 @@ from policypress.model.numbering import (
     PAGE_ANCHORS,
     appendix_anchor,
     code_anchor,
-    criterion_label,
     definition_anchor,
     slugify,
 )
-from policypress.model.policy import Block, Criterion, Policy, Subheading, Table
+from policypress.model.policy import Block, Policy, Subheading, Table
 from policypress.model.prose import HISTORY_FIELDS, iter_prose
-from policypress.model.targets import PageTargets, iter_criterion_numbers
+from policypress.model.targets import PageTargets, iter_criterion_numbers, iter_numbered_criteria
 
 EARLIEST_YEAR = 1980
 LATEST_YEAR = 2100
@@ -119,11 +118,9 @@ def _worded_logic(text: str) -> str | int | None:
 
 def _group_logic(policy: Policy) -> Iterator[Finding]:
     """A criterion with sub-criteria says, as data, how they combine, and agrees with its own words."""
-    paths = dict(_criterion_paths(policy.criteria, ("criteria",)))
-    for dotted, criterion in iter_criterion_numbers(policy.criteria):
+    for dotted, criterion, path in iter_numbered_criteria(policy.criteria):
         if not criterion.criteria:
             continue
-        path = paths[dotted]
         worded = _worded_logic(criterion.text)
         if criterion.requires is None:
             hint = f" (its text says {worded!r})" if worded is not None else ""
@@ -142,17 +139,6 @@ def _group_logic(policy: Policy) -> Iterator[Finding]:
                 f"but its text says {worded!r} of the following",
                 "warning",
             )
-
-
-def _criterion_paths(
-    criteria: tuple[Criterion, ...], path: Path_, prefix: str = "", depth: int = 0
-) -> Iterator[tuple[str, Path_]]:
-    """Each criterion's number as text writes it (``I.B.2``) with its path in the source."""
-    for index, criterion in enumerate(criteria, start=1):
-        dotted = f"{prefix}{criterion_label(depth, index)}"
-        here: Path_ = (*path, index - 1)
-        yield dotted, here
-        yield from _criterion_paths(criterion.criteria, (*here, "criteria"), f"{dotted}.", depth + 1)
 
 
 def _footnotes(policy: Policy) -> Iterator[Finding]:

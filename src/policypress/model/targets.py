@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from policypress.errors import Path_
 from policypress.model.inline import CrossReference
 from policypress.model.numbering import (
     PAGE_ANCHORS,
@@ -59,10 +60,19 @@ def iter_criterion_numbers(
     criteria: tuple[Criterion, ...], prefix: str = "", depth: int = 0
 ) -> Iterator[tuple[str, Criterion]]:
     """Every criterion with its number as text writes it (``I.B.2``), in page order."""
+    for dotted, criterion, _path in iter_numbered_criteria(criteria, prefix, depth):
+        yield dotted, criterion
+
+
+def iter_numbered_criteria(
+    criteria: tuple[Criterion, ...], prefix: str = "", depth: int = 0, path: Path_ = ("criteria",)
+) -> Iterator[tuple[str, Criterion, Path_]]:
+    """Every criterion with its number (``I.B.2``) and its path in the source, in page order."""
     for index, criterion in enumerate(criteria, start=1):
         dotted = f"{prefix}{criterion_label(depth, index)}"
-        yield dotted, criterion
-        yield from iter_criterion_numbers(criterion.criteria, f"{dotted}.", depth + 1)
+        here: Path_ = (*path, index - 1)
+        yield dotted, criterion, here
+        yield from iter_numbered_criteria(criterion.criteria, f"{dotted}.", depth + 1, (*here, "criteria"))
 
 
 def block_headings(blocks: tuple[Block, ...]) -> Iterator[str]:
