@@ -179,6 +179,8 @@ def command_diff(args: argparse.Namespace) -> int:
     Without ``--check`` the report goes to ``--output`` or stdout. With ``--check`` the
     violations go to stderr (compiler style) and the report only to ``--output``.
     """
+    if args.output is not None:
+        _refuse_folder(args.output)  # before two revisions are loaded, not after
     try:
         outcome = make_review(
             args.config_file,
@@ -210,13 +212,17 @@ def command_diff(args: argparse.Namespace) -> int:
 
 def _write_text(path: Path, text: str) -> None:
     """Write a report; an output that cannot be written is the user's error, named with its path."""
-    if path.is_dir():
-        raise PolicyPressError(f"-o {path}: is a folder; give the report's file name")
+    _refuse_folder(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise PolicyPressError(f"-o {path}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _refuse_folder(path: Path) -> None:
+    if path.is_dir():
+        raise PolicyPressError(f"-o {path}: is a folder; give the report's file name")
 
 
 class _StderrHandler(logging.StreamHandler):
