@@ -199,7 +199,7 @@ def test_criteria_added_removed_and_restricted(
     code, out, err = diff(repo, capsys, "main~1", "main")
     assert code == 0, err
     assert "- **Criterion II**: *not medically necessary* → *medically necessary* (**coverage expanded**)" in out
-    assert "- **Criterion II.A** added:" in out
+    assert "- **Criterion II.A** inserted first under II:" in out
     check_golden("criteria-added.md", out, update_golden)
 
     repo.replace(
@@ -212,7 +212,7 @@ def test_criteria_added_removed_and_restricted(
     code, out, err = diff(repo, capsys, "main")
     assert code == 0, err
     assert "- **Criterion II**: *medically necessary* → *investigational* (**coverage restricted**)" in out
-    assert "- **Criterion II.B** removed:" in out
+    assert "- **Criterion II.B** deleted:" in out
     check_golden("criteria-restricted-removed.md", out, update_golden)
 
 
@@ -370,7 +370,7 @@ def test_check_refuses_substantive_change_without_revision_entry(
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"policy/wa-cp-mp-166.yaml:{line}:1: WA.CP.MP.166: criteria or codes changed (criterion I determination; "
-        "CPT 64451 removed; CPT 64454 added) without a new revision_log entry; add one that describes the change "
+        "CPT 64451 replaced by 64454) without a new revision_log entry; add one that describes the change "
         "[governance.no_revision_entry]",
         "governance check failed: 1 problem(s)",
     ]

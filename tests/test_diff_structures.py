@@ -59,5 +59,5 @@ def test_every_new_structure_is_reviewed(repo: Repo, capsys: pytest.CaptureFixtu
     code, out, err = diff(repo, capsys, "main")
     assert code == 0, err
     check_golden("bariatric-structures.md", out, update_golden)
-    assert "Definitions" in out and "Appendix A: Abbreviation/Acronym Key" in out
+    assert "Definition › Tanner stage" in out and "Appendix A: Abbreviation/Acronym Key" in out
     assert "Footnote 1" in out and "Copyright year" in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policypress.model.policy import Criterion, Revision
-from policypress.review.diff import Segment, _pair_by_content, diff_criteria, diff_revision_log, plain_text, redline
+from policypress.review.diff import Segment, diff_criteria, diff_revision_log, pair_by_content, plain_text, redline
 from policypress.review.governance import find_hidden_characters
 from policypress.review.report import escape_markdown, markdown_redline
 from policypress.review.sides import Side
@@ -61,11 +61,11 @@ def test_plain_text_drops_emphasis_and_keeps_citations() -> None:
     assert plain_text("*A*  **b**\n c.[@x; @y]") == "A b c.[@x; @y]"
 
 
-def test_paragraphs_pair_by_content() -> None:
+def test_paragraphspair_by_content() -> None:
     old = ["alpha beta gamma delta", "one two three four"]
     new = ["a brand new paragraph", "alpha beta gamma delta", "one two three five"]
-    assert list(_pair_by_content(old, new)) == [(None, 0), (0, 1), (1, 2)]
-    assert list(_pair_by_content(["x y z"], ["p q r"])) == [(0, None), (None, 0)]
+    assert list(pair_by_content(old, new)) == [(None, 0), (0, 1), (1, 2)]
+    assert list(pair_by_content(["x y z"], ["p q r"])) == [(0, None), (None, 0)]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,9 @@ def test_paragraphs_pair_by_content() -> None:
     ],
 )
 def test_determination_direction(old: str | None, new: str | None, direction: str | None) -> None:
-    (change,) = diff_criteria((Criterion(text="x", determination=old),), (Criterion(text="x", determination=new),))
+    (change,) = diff_criteria(
+        (Criterion(text="x", determination=old),), (Criterion(text="x", determination=new),)
+    ).changes
     assert change.determination_changed
     assert change.direction == direction
     assert change.text is None
@@ -88,7 +90,7 @@ def test_determination_direction(old: str | None, new: str | None, direction: st
 
 def test_criteria_are_numbered_like_the_page() -> None:
     nested = Criterion(text="a", criteria=(Criterion(text="b"), Criterion(text="c", criteria=(Criterion(text="d"),))))
-    changes = diff_criteria((), (Criterion(text="z"), nested))
+    changes = diff_criteria((), (Criterion(text="z"), nested)).changes
     assert [c.number for c in changes] == ["I", "II", "II.A", "II.B", "II.B.1"]
 
 

@@ -105,7 +105,11 @@ def test_a_report_output_that_cannot_be_written_is_named(
         "GIT_COMMITTER_NAME": "a",
         "GIT_COMMITTER_EMAIL": "a@b",
     }
-    subprocess.run(["git", "add", "mkdocs.yml", "templates", "docs", "overrides", "policy", "references.bib"], cwd=project, check=True)
+    subprocess.run(
+        ["git", "add", "mkdocs.yml", "templates", "docs", "overrides", "policy", "references.bib"],
+        cwd=project,
+        check=True,
+    )
     subprocess.run(
         ["git", "commit", "-q", "--allow-empty", "-m", "base"], cwd=project, check=True, env={**os.environ, **env}
     )

@@ -203,10 +203,12 @@ def command_diff(args: argparse.Namespace) -> int:
         return EXIT_OK
     for violation in outcome.violations:
         print(violation.format(), file=sys.stderr)
-    if outcome.violations:
-        print(f"governance check failed: {len(outcome.violations)} problem(s)", file=sys.stderr)
+    problems = [v for v in outcome.violations if v.severity == "error"]
+    if problems:
+        print(f"governance check failed: {len(problems)} problem(s)", file=sys.stderr)
         return EXIT_USER_ERROR
-    print(f"governance check passed ({outcome.summary})")
+    warnings = len(outcome.violations)
+    print(f"governance check passed ({outcome.summary}" + (f"; {warnings} warning(s))" if warnings else ")"))
     return EXIT_OK
 
 
@@ -334,7 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("markdown", "json"), default="markdown", help="report format")
     diff.add_argument("-o", "--output", type=Path, help="write the report to this file instead of stdout")
     diff.add_argument(
-        "--check", action="store_true", help="exit 1 on governance violations (report only with --output)"
+        "--check",
+        action="store_true",
+        help="exit 1 on governance errors; warnings are printed (report only with --output)",
     )
     diff.add_argument("--merge-base", action="store_true", help="compare against the common ancestor of BASE and HEAD")
     diff.set_defaults(run=command_diff)

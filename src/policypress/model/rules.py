@@ -105,7 +105,7 @@ _WORDED_LOGIC = (
 _COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
 
-def _worded_logic(text: str) -> str | int | None:
+def worded_logic(text: str) -> str | int | None:
     """What the words of a criterion say its sub-criteria require, if they say it."""
     for pattern, logic in _WORDED_LOGIC:
         if match := pattern.search(text):
@@ -121,7 +121,7 @@ def _group_logic(policy: Policy) -> Iterator[Finding]:
     for dotted, criterion, path in iter_numbered_criteria(policy.criteria):
         if not criterion.criteria:
             continue
-        worded = _worded_logic(criterion.text)
+        worded = worded_logic(criterion.text)
         if criterion.requires is None:
             hint = f" (its text says {worded!r})" if worded is not None else ""
             yield Finding(
@@ -184,10 +184,15 @@ _MEANING_WORDS = (
 )
 
 
+def worded_meaning(heading: str) -> str | None:
+    """What a code table's heading says its codes mean for coverage, if it says it."""
+    return next((meaning for pattern, meaning in _MEANING_WORDS if pattern.search(heading)), None)
+
+
 def _code_meanings(policy: Policy) -> Iterator[Finding]:
     """Each code table says, as data, what its codes mean, and agrees with its heading."""
     for t, table in enumerate(policy.code_tables):
-        worded = next((meaning for pattern, meaning in _MEANING_WORDS if pattern.search(table.heading)), None)
+        worded = worded_meaning(table.heading)
         if table.meaning is None:
             hint = f" (its heading says {worded!r})" if worded else ""
             yield Finding(

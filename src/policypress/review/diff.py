@@ -1,12 +1,14 @@
 """Semantic diff of two loaded projects: what changed for providers, policy by policy.
 
 Pure functions over the model (no files, no git). Policies are matched by ``id``
-(a policy whose id changed but whose title stayed is a rename); criteria by their
-number (I, I.A, I.A.1, …, as the page shows them); codes by code system and code;
-references by BibTeX key (so a key whose position moved is *renumbered*);
+(a policy whose id changed but whose title stayed is a rename); criteria as a tree by
+their words (``review.criteria``: insertions, deletions, moves and renumberings told
+apart); codes by code system and code (a removed and an added code of one table with
+the same description are a replacement); references by BibTeX key (so a key whose
+position moved is *renumbered*); definitions by term; table rows, list items,
 paragraphs and revision-log entries by content. Changed text carries a word-level
-redline computed on the text providers read (emphasis markers dropped, citations
-kept as ``[@key]``); an edit that only touches emphasis is flagged as such.
+redline computed on the text providers read (emphasis dropped, citations as the
+numbers each side's page prints); an edit that only touches emphasis is flagged as such.
 """
 
 from __future__ import annotations
@@ -14,20 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from policypress.bibliography.bibtex import Bibliography
 from policypress.errors import Path_
-from policypress.model.inline import Citation, iter_citations, parse_inline, render_plain
+from policypress.model.inline import iter_citations, parse_inline
 from policypress.model.numbering import criterion_label
 from policypress.model.policy import (
     Block,
     Boilerplate,
     BulletList,
     CodeTable,
-    Criterion,
     Policy,
     Revision,
     Section,
@@ -35,41 +36,33 @@ from policypress.model.policy import (
     Table,
 )
 from policypress.model.prose import iter_prose
+from policypress.model.rules import worded_meaning
 from policypress.project import Project
+from policypress.review.criteria import AnchorShift, CriteriaDiff, CriterionChange, diff_criteria
+from policypress.review.text import (
+    PLAIN,
+    Segment,
+    TextChange,
+    Texts,
+    normalize,
+    pair_by_content,
+    redline,
+    similarity,
+    source_text,
+)
 
-Op = Literal["equal", "delete", "insert"]
-Change = Literal["added", "removed", "changed"]
+__all__ = ["AnchorShift", "CriterionChange", "Segment", "TextChange", "diff_criteria", "pair_by_content", "redline"]
+
 Status = Literal["added", "removed", "changed", "unchanged"]
 
-COVERED = frozenset({"medically_necessary"})
-NOT_COVERED = frozenset({"not_medically_necessary", "investigational"})
+SUPPORTS = "supports_coverage"
+DOES_NOT_SUPPORT = "does_not_support_coverage"
 
-PARAGRAPH_MATCH_RATIO = 0.5
-"""Below this word similarity, an old and a new paragraph are a removal plus an addition, not an edit."""
+REPLACEMENT_RATIO = 0.8
+"""A removed and an added code of one table whose descriptions are at least this similar: a replacement."""
 
 
 # ----------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of words of a redline: kept (``equal``), struck (``delete``) or new (``insert``)."""
-
-    op: Op
-    text: str
-
-
-@dataclass(frozen=True)
-class TextChange:
-    """A paragraph, heading or description that was added, removed or edited."""
-
-    where: str
-    change: Change
-    old: str | None
-    new: str | None
-    redline: tuple[Segment, ...] = ()
-    formatting_only: bool = False
-    """Only emphasis (``*``/``**``) changed; the words providers read are the same."""
 
 
 @dataclass(frozen=True)
@@ -79,40 +72,6 @@ class FieldChange:
     field: str
     old: str | None
     new: str | None
-
-
-@dataclass(frozen=True)
-class CriterionChange:
-    """A numbered criterion added, removed, or changed in text and/or determination."""
-
-    number: str
-    change: Change
-    old_determination: str | None
-    new_determination: str | None
-    text: TextChange | None
-    """The text as added/removed, or its redline; ``None`` when only the determination changed."""
-    old_requires: str | int | None = None
-    new_requires: str | int | None = None
-    """How the sub-criteria combine (``all``, ``one``, ``each``, or at least N), before and after."""
-
-    @property
-    def requires_changed(self) -> bool:
-        return self.change == "changed" and self.old_requires != self.new_requires
-
-    @property
-    def determination_changed(self) -> bool:
-        return self.change == "changed" and self.old_determination != self.new_determination
-
-    @property
-    def direction(self) -> str | None:
-        """``coverage expanded`` / ``coverage restricted`` when the determination crosses the line."""
-        if not self.determination_changed:
-            return None
-        if self.old_determination in NOT_COVERED and self.new_determination in COVERED:
-            return "coverage expanded"
-        if self.old_determination in COVERED and self.new_determination in NOT_COVERED:
-            return "coverage restricted"
-        return None
 
 
 @dataclass(frozen=True)
@@ -127,19 +86,35 @@ class TableChange:
 
 @dataclass(frozen=True)
 class CodeChange:
-    """A code added, removed, moved to another table, or with a changed description."""
+    """A code added, removed, replaced by another, moved to another table, or with a changed description."""
 
     code_system: str
     code: str
-    change: Literal["added", "removed", "moved", "changed"]
+    change: Literal["added", "removed", "replaced", "moved", "changed"]
     old_table: str | None
     new_table: str | None
     description: TextChange | None
-    """The description (added/removed), or its redline when it changed (also for a moved code)."""
+    """The description (added/removed), or its redline when it changed (also for a moved or replaced code)."""
+    old_code: str | None = None
+    """The code it replaced (for ``replaced``)."""
+    old_meaning: str | None = None
+    new_meaning: str | None = None
+    """What the code's table says about coverage, before and after (``supports_coverage`` …)."""
 
     @property
     def name(self) -> str:
         return f"{self.code_system} {self.code}"
+
+    @property
+    def direction(self) -> str | None:
+        """``coverage expanded`` / ``coverage restricted`` when a code moves across the line."""
+        if self.change != "moved":
+            return None
+        if self.old_meaning == DOES_NOT_SUPPORT and self.new_meaning == SUPPORTS:
+            return "coverage expanded"
+        if self.old_meaning == SUPPORTS and self.new_meaning == DOES_NOT_SUPPORT:
+            return "coverage restricted"
+        return None
 
 
 @dataclass(frozen=True)
@@ -160,7 +135,7 @@ class ReferenceChange:
 class RevisionChange:
     """A revision-log entry added, removed or edited; ``index`` is its position on its side."""
 
-    change: Change
+    change: Literal["added", "removed", "changed"]
     index: int
     old: Revision | None
     new: Revision | None
@@ -179,6 +154,8 @@ class PolicyDiff:
     description: tuple[TextChange, ...] = ()
     notes: tuple[TextChange, ...] = ()
     criteria: tuple[CriterionChange, ...] = ()
+    anchor_shifts: tuple[AnchorShift, ...] = ()
+    """Old criterion numbers that now land on another criterion (or on none)."""
     background: tuple[TextChange, ...] = ()
     sections: tuple[TextChange, ...] = ()
     """Footnotes, Definitions and Appendices."""
@@ -200,14 +177,23 @@ class PolicyDiff:
         """Criteria, determination and code changes: what needs a revision-log entry."""
         found: list[str] = []
         for criterion in self.criteria:
-            if criterion.change != "changed":
+            if criterion.change in ("added", "removed", "moved"):
                 found.append(f"criterion {criterion.number} {criterion.change}")
+            if criterion.change != "changed":
                 continue
+            if criterion.moved:
+                found.append(f"criterion {criterion.number} moved")
             if criterion.determination_changed:
                 found.append(f"criterion {criterion.number} determination")
+            if criterion.requires_changed:
+                found.append(f"criterion {criterion.number} logic")
             if criterion.text is not None:
                 found.append(f"criterion {criterion.number} text")
-        found.extend(f"{code.name} {code.change}" for code in self.codes)
+        for code in self.codes:
+            if code.change == "replaced":
+                found.append(f"{code.code_system} {code.old_code} replaced by {code.code}")
+            else:
+                found.append(f"{code.name} {code.change}")
         return tuple(found)
 
 
@@ -234,213 +220,171 @@ class Review:
 
 
 def plain_text(text: str) -> str:
-    """What providers read: emphasis markers dropped, citations kept as ``[@key]``, spaces collapsed."""
-    plain = render_plain(parse_inline(text), _citation_source)
-    return " ".join(plain.split())
+    """What providers read, compared as the source says it: emphasis dropped, citations as ``[@key]``."""
+    return source_text(text)
 
 
-def _citation_source(citation: Citation) -> str:
-    return "[" + "; ".join(f"@{key}" for key in citation.keys) + "]"
+BlockKind = Literal["paragraph", "item", "row", "header", "subheading"]
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.split())
+@dataclass(frozen=True)
+class Unit:
+    """One thing a reviewer compares in a body of blocks: a paragraph, a list item, a table row, a sub-heading."""
+
+    kind: BlockKind
+    text: str
+    """As compared and shown: a row's cells joined by `` | ``."""
+    key: str = ""
+    """A table row's first cell (what the row is about: an abbreviation, a code, a term)."""
 
 
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
-
-REWRITE_RATIO = 0.4
-"""Below this token similarity a text counts as rewritten: the redline strikes all of it and inserts the new."""
-
-MAX_COMPARED = 4_000_000
-"""Token pairs one comparison may examine (a 1,000-word paragraph against another); beyond it, text
-counts as rewritten, so that a pull request with a giant paragraph cannot stall the review."""
-
-
-def redline(old: str, new: str) -> tuple[Segment, ...]:
-    """Differences of two texts by words and punctuation; equal + delete texts give ``old``, equal + insert ``new``.
-
-    Short unchanged runs squeezed between two changes are folded into them (as in
-    diff-match-patch's semantic cleanup) so that a reworded phrase reads as one edit.
-    """
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if len(a) * len(b) > MAX_COMPARED or matcher.ratio() < REWRITE_RATIO:
-        return tuple(Segment(op, text) for op, text in (("delete", old), ("insert", new)) if text)
-    # alternating runs: str = unchanged text, [deleted, inserted] = a change
-    runs: list[str | list[str]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            runs.append("".join(a[i1:i2]))
-        elif runs and isinstance(runs[-1], list):
-            runs[-1][0] += "".join(a[i1:i2])
-            runs[-1][1] += "".join(b[j1:j2])
-        else:
-            runs.append(["".join(a[i1:i2]), "".join(b[j1:j2])])
-    merged = True
-    while merged:
-        merged = False
-        for k in range(1, len(runs) - 1):
-            before, equal, after = runs[k - 1], runs[k], runs[k + 1]
-            if isinstance(equal, str) and isinstance(before, list) and isinstance(after, list):
-                small = not re.search(r"\w", equal) or (
-                    len(equal) <= max(map(len, before)) and len(equal) <= max(map(len, after))
-                )
-                if small:
-                    runs[k - 1 : k + 2] = [[before[0] + equal + after[0], before[1] + equal + after[1]]]
-                    merged = True
-                    break
-    segments: list[Segment] = []
-    for run in runs:
-        if isinstance(run, str):
-            segments.append(Segment("equal", run))
-            continue
-        segments.extend(Segment(op, text) for op, text in (("delete", run[0]), ("insert", run[1])) if text)
-    return tuple(segments)
+def block_units(blocks: Sequence[Block]) -> list[Unit]:
+    """A body of blocks as the units a reviewer compares, in page order."""
+    units: list[Unit] = []
+    for block in blocks:
+        if isinstance(block, str):
+            units.append(Unit("paragraph", block))
+        elif isinstance(block, BulletList):
+            units.extend(Unit("item", item) for item in block.bullets)
+        elif isinstance(block, Table):
+            units.append(Unit("header", " | ".join(block.columns)))
+            units.extend(Unit("row", " | ".join(row), row[0] if row else "") for row in block.rows)
+        elif isinstance(block, Subheading):
+            units.append(Unit("subheading", block.subheading))
+    return units
 
 
-def _text_change(where: str, old: str | None, new: str | None) -> TextChange | None:
-    """The change from ``old`` to ``new`` (``None`` = absent), or ``None`` when they read the same."""
-    if old is None and new is None:
-        return None
-    if old is None:
-        return TextChange(where, "added", None, plain_text(new or ""))
-    if new is None:
-        return TextChange(where, "removed", plain_text(old), None)
-    if _normalize(old) == _normalize(new):
-        return None
-    old_plain, new_plain = plain_text(old), plain_text(new)
-    if old_plain == new_plain:
-        return TextChange(where, "changed", old_plain, new_plain, formatting_only=True)
-    return TextChange(where, "changed", old_plain, new_plain, redline(old_plain, new_plain))
+def block_texts(blocks: Sequence[Block]) -> list[str]:
+    """A body of blocks as plain texts in page order (list items marked ``•``)."""
+    return [f"• {u.text}" if u.kind == "item" else u.text for u in block_units(blocks)]
 
 
-def _similarity(old: str, new: str) -> float:
-    a, b = old.split(), new.split()
-    if len(a) * len(b) > MAX_COMPARED:
-        return difflib.SequenceMatcher(None, a, b, autojunk=False).quick_ratio()
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+def _unit_name(unit: Unit, number: int) -> str:
+    """``¶2``, ``list item 3``, ``table row “TBWL”``, ``table header``, ``sub-heading``."""
+    if unit.kind == "row":
+        return f"table row “{plain_text(unit.key)}”" if unit.key.strip() else f"table row {number}"
+    return {"paragraph": f"¶{number}", "item": f"list item {number}", "header": "table header"}.get(
+        unit.kind, "sub-heading"
+    )
 
 
-def _pair_by_content(
-    old: Sequence[str], new: Sequence[str], key: Callable[[str], str] = _normalize
-) -> Iterator[tuple[int | None, int | None]]:
-    """Pairs of indexes (old, new) in order: equal items, edited items, and unpaired additions/removals.
-
-    Identical items anchor the alignment; inside each block that differs, an old item
-    is paired with the most similar new item after the last pairing, if similar enough.
-    """
-    a, b = [key(x) for x in old], [key(x) for x in new]
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            yield from zip(range(i1, i2), range(j1, j2), strict=True)
-            continue
-        next_j = j1
-        for i in range(i1, i2):
-            scored = [(_similarity(a[i], b[j]), -j) for j in range(next_j, j2)]
-            best = max(scored, default=(0.0, 0))
-            if best[0] < PARAGRAPH_MATCH_RATIO:
-                yield i, None
-                continue
-            j = -best[1]
-            for skipped in range(next_j, j):
-                yield None, skipped
-            yield i, j
-            next_j = j + 1
-        for j in range(next_j, j2):
-            yield None, j
-
-
-def _diff_paragraphs(label: Callable[[int], str], old: Sequence[str], new: Sequence[str]) -> list[TextChange]:
-    """Paragraph changes; ``label(n)`` names paragraph ``n`` (1-based, head numbering when it exists)."""
+def diff_blocks(texts: Texts, place: str, old: Sequence[Block], new: Sequence[Block]) -> list[TextChange]:
+    """Changes of a body of blocks, named by kind: paragraphs, list items, table rows (paired by their first
+    cell, then by content), sub-headings."""
+    was, now = block_units(old), block_units(new)
     changes: list[TextChange] = []
-    for i, j in _pair_by_content(old, new):
-        where = label((j if j is not None else i or 0) + 1)
-        change = _text_change(where, None if i is None else old[i], None if j is None else new[j])
+    counters: dict[tuple[str, BlockKind], int] = {}
+
+    def numbered(side: str, units: list[Unit]) -> list[int]:
+        out = []
+        for unit in units:
+            counters[(side, unit.kind)] = counters.get((side, unit.kind), 0) + 1
+            out.append(counters[(side, unit.kind)])
+        return out
+
+    old_numbers, new_numbers = numbered("old", was), numbered("new", now)
+    for i, j in _pair_units(was, now):
+        unit = now[j] if j is not None else was[i or 0]
+        number = new_numbers[j] if j is not None else old_numbers[i or 0]
+        change = texts.change(
+            f"{place} › {_unit_name(unit, number)}",
+            None if i is None else was[i].text,
+            None if j is None else now[j].text,
+        )
         if change is not None:
             changes.append(change)
     return changes
 
 
+def _pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[int | None, int | None]]:
+    """Units paired by content in order; a table row whose first cell is unique on both sides keeps its pair."""
+    pairs = list(pair_by_content([f"{u.kind}\0{u.text}" for u in old], [f"{u.kind}\0{u.text}" for u in new]))
+    keyed_old = _unique_keys(old)
+    keyed_new = _unique_keys(new)
+    lonely_old = {i for i, j in pairs if j is None and i is not None}
+    lonely_new = {j for i, j in pairs if i is None and j is not None}
+    rejoined: dict[int, int] = {}
+    for key, i in keyed_old.items():
+        j = keyed_new.get(key)
+        if j is not None and i in lonely_old and j in lonely_new:
+            rejoined[i] = j
+    if not rejoined:
+        return pairs
+    kept = [(i, j) for i, j in pairs if i not in rejoined and j not in rejoined.values()]
+    kept.extend(rejoined.items())
+    return sorted(kept, key=lambda pair: (pair[1] if pair[1] is not None else _before(pair[0], kept), pair[0] or 0))
+
+
+def _before(index: int | None, pairs: list[tuple[int | None, int | None]]) -> float:
+    """Where a removed unit sorts among head positions: just after the head pair of the unit before it."""
+    earlier = [j for i, j in pairs if i is not None and j is not None and index is not None and i < index]
+    return max(earlier, default=-1) + 0.5
+
+
+def _unique_keys(units: list[Unit]) -> dict[str, int]:
+    seen: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        if unit.kind == "row" and unit.key.strip():
+            seen.setdefault(normalize(unit.key), []).append(index)
+    return {key: found[0] for key, found in seen.items() if len(found) == 1}
+
+
 # ----------------------------------------------------------------------------- policy parts
 
 
-def _flatten(criteria: tuple[Criterion, ...], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, Criterion]]:
-    for index, criterion in enumerate(criteria, start=1):
-        number = f"{prefix}{criterion_label(depth, index)}"
-        yield number, criterion
-        yield from _flatten(criterion.criteria, f"{number}.", depth + 1)
-
-
-def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...]) -> tuple[CriterionChange, ...]:
-    """Criteria compared by number: I with I, I.A with I.A (numbers are what providers cite)."""
-    base, head = dict(_flatten(old)), dict(_flatten(new))
-    numbers = list(head) + [n for n in base if n not in head]
-    changes: list[CriterionChange] = []
-    for number in numbers:
-        was, now = base.get(number), head.get(number)
-        where = f"Criterion {number}"
-        if was is None and now is not None:
-            text = _text_change(where, None, _criterion_words(now))
-            changes.append(CriterionChange(number, "added", None, now.determination, text, None, now.requires))
-        elif now is None and was is not None:
-            text = _text_change(where, _criterion_words(was), None)
-            changes.append(CriterionChange(number, "removed", was.determination, None, text, was.requires, None))
-        elif was is not None and now is not None:
-            text = _text_change(where, _criterion_words(was), _criterion_words(now))
-            if text is not None or was.determination != now.determination or was.requires != now.requires:
-                changes.append(
-                    CriterionChange(
-                        number, "changed", was.determination, now.determination, text, was.requires, now.requires
-                    )
-                )
-    return tuple(changes)
-
-
-def _criterion_words(criterion: Criterion) -> str:
-    """A criterion's own text and the notes after its sub-list: what a reviewer reads as the criterion."""
-    return " ".join((criterion.text, *criterion.notes))
-
-
-def block_texts(blocks: Sequence[Block]) -> list[str]:
-    """A body of blocks as the units a reviewer compares: paragraphs, list items, table rows (cells
-    joined by ``|``) and sub-headings."""
-    texts: list[str] = []
-    for block in blocks:
-        if isinstance(block, str):
-            texts.append(block)
-        elif isinstance(block, BulletList):
-            texts.extend(f"• {item}" for item in block.bullets)
-        elif isinstance(block, Table):
-            texts.extend(" | ".join(row) for row in (block.columns, *block.rows))
-        elif isinstance(block, Subheading):
-            texts.append(f"Sub-heading: {block.subheading}")
-    return texts
-
-
-def diff_other_sections(old: Policy | None, new: Policy | None) -> tuple[TextChange, ...]:
-    """Footnotes, Definitions and Appendices: items compared by content, appendices by title."""
+def diff_other_sections(texts: Texts, old: Policy | None, new: Policy | None) -> tuple[TextChange, ...]:
+    """Footnotes (by content), Definitions (by term, then content) and Appendices (by title, then their blocks)."""
     changes: list[TextChange] = []
 
     def footnotes(policy: Policy | None) -> list[str]:
         return [f"{f.marker}{f.text}" for f in policy.footnotes] if policy else []
 
-    def definitions(policy: Policy | None) -> list[str]:
-        return [f"{d.term}: {d.definition}" for d in policy.definitions] if policy else []
-
-    changes.extend(_diff_paragraphs(lambda n: f"Footnote {n}", footnotes(old), footnotes(new)))
-    changes.extend(_diff_paragraphs(lambda n: f"Definitions ¶{n}", definitions(old), definitions(new)))
+    changes.extend(texts.paragraphs(lambda n: f"Footnote {n}", footnotes(old), footnotes(new)))
+    changes.extend(_diff_definitions(texts, old, new))
     was = {plain_text(a.title): a for a in old.appendices} if old else {}
     now = {plain_text(a.title): a for a in new.appendices} if new else {}
     for title in [*now, *(t for t in was if t not in now)]:
         changes.extend(
-            _diff_paragraphs(
-                lambda n, title=title: f"{title} ¶{n}",
-                block_texts(was[title].content) if title in was else [],
-                block_texts(now[title].content) if title in now else [],
+            diff_blocks(
+                texts, title, was[title].content if title in was else (), now[title].content if title in now else ()
             )
         )
     return tuple(changes)
+
+
+def _diff_definitions(texts: Texts, old: Policy | None, new: Policy | None) -> list[TextChange]:
+    """A definition is named by its term: the same term pairs, a renamed term pairs by its definition."""
+    was = {plain_text(d.term): d.definition for d in old.definitions} if old else {}
+    now = {plain_text(d.term): d.definition for d in new.definitions} if new else {}
+    changes: list[TextChange] = []
+    gone = [term for term in was if term not in now]
+    arrived = [term for term in now if term not in was]
+    renamed = dict(
+        (gone[i], arrived[j])
+        for i, j in pair_by_content([was[t] for t in gone], [now[t] for t in arrived])
+        if i is not None and j is not None
+    )
+    for term in now:
+        if term in was:
+            change = texts.change(f"Definition › {term}", was[term], now[term])
+        elif term in renamed.values():
+            continue
+        else:
+            change = texts.change(f"Definition › {term}", None, f"{term}: {now[term]}")
+        if change is not None:
+            changes.append(change)
+    for old_term, new_term in renamed.items():
+        change = texts.change(
+            f"Definition › {new_term} (was {old_term})", f"{old_term}: {was[old_term]}", f"{new_term}: {now[new_term]}"
+        )
+        if change is not None:
+            changes.append(change)
+    changes.extend(
+        change
+        for term in gone
+        if term not in renamed and (change := texts.change(f"Definition › {term}", f"{term}: {was[term]}", None))
+    )
+    return changes
 
 
 def _section_name(section: Section, number: int) -> str:
@@ -449,8 +393,8 @@ def _section_name(section: Section, number: int) -> str:
     return f"Background › {plain_text(section.heading)}"
 
 
-def diff_background(old: tuple[Section, ...], new: tuple[Section, ...]) -> tuple[TextChange, ...]:
-    """Sections aligned by heading (positionally where headings differ), then their paragraphs by content."""
+def diff_background(texts: Texts, old: tuple[Section, ...], new: tuple[Section, ...]) -> tuple[TextChange, ...]:
+    """Sections aligned by heading (positionally where headings differ), then their blocks by content."""
     changes: list[TextChange] = []
     headings_old = [plain_text(s.heading or "") for s in old]
     headings_new = [plain_text(s.heading or "") for s in new]
@@ -462,33 +406,35 @@ def diff_background(old: tuple[Section, ...], new: tuple[Section, ...]) -> tuple
             assert shown is not None
             name = _section_name(shown, number)
             if was is not None and now is not None:
-                heading = _text_change(f"{name} (heading)", was.heading, now.heading)
+                heading = texts.change(f"{name} (heading)", was.heading, now.heading)
                 if heading is not None:
                     changes.append(heading)
             changes.extend(
-                _diff_paragraphs(
-                    lambda n, name=name: f"{name} ¶{n}",
-                    block_texts(was.content) if was is not None else (),
-                    block_texts(now.content) if now is not None else (),
-                )
+                diff_blocks(texts, name, was.content if was is not None else (), now.content if now is not None else ())
             )
     return tuple(changes)
 
 
-def _code_rows(tables: tuple[CodeTable, ...]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(code system, code) -> (table heading, description); the first table wins for a repeated code."""
-    rows: dict[tuple[str, str], tuple[str, str]] = {}
+@dataclass(frozen=True)
+class _Row:
+    heading: str
+    description: str
+    meaning: str | None
+
+
+def _code_rows(tables: tuple[CodeTable, ...]) -> dict[tuple[str, str], _Row]:
+    """(code system, code) -> its table and description; the first table wins for a repeated code."""
+    rows: dict[tuple[str, str], _Row] = {}
     for table in tables:
+        meaning = table.meaning or worded_meaning(table.heading)
         for row in table.rows:
             words = row.description if row.notes is None else f"{row.description} (Notes: {row.notes})"
-            rows.setdefault((table.code_system, row.code), (table.heading, words))
+            rows.setdefault((table.code_system, row.code), _Row(table.heading, words, meaning))
     return rows
 
 
-def diff_codes(
-    old: tuple[CodeTable, ...], new: tuple[CodeTable, ...]
-) -> tuple[tuple[TableChange, ...], tuple[CodeChange, ...]]:
-    """Table changes (added, removed, heading changed) and code changes (added, removed, moved, description)."""
+def diff_tables(old: tuple[CodeTable, ...], new: tuple[CodeTable, ...]) -> tuple[list[TableChange], dict[str, str]]:
+    """Tables added, removed or given a new heading (a table in the same place and system, newly headed)."""
     tables: list[TableChange] = []
     renamed: dict[str, str] = {}
     old_headings = {(t.code_system, t.heading) for t in old}
@@ -507,26 +453,55 @@ def diff_codes(
     for table in new:
         if (table.code_system, table.heading) not in old_headings and table.heading not in renamed_to:
             tables.append(TableChange("added", table.code_system, None, table.heading))
+    return tables, renamed
 
-    codes: list[CodeChange] = []
+
+def diff_codes(
+    old: tuple[CodeTable, ...], new: tuple[CodeTable, ...]
+) -> tuple[tuple[TableChange, ...], tuple[CodeChange, ...]]:
+    """Table changes, and code changes: added, removed, replaced (a removed and an added code of one table
+    with the same or nearly the same description), moved to another table, description edited."""
+    tables, renamed = diff_tables(old, new)
     base, head = _code_rows(old), _code_rows(new)
-    for (system, code), (heading, description) in head.items():
+    added = [key for key in head if key not in base]
+    removed = [key for key in base if key not in head]
+    replaced: dict[tuple[str, str], tuple[str, str]] = {}
+    scored = []
+    for gone in removed:
+        for arrived in added:
+            was, now = base[gone], head[arrived]
+            if gone[0] == arrived[0] and renamed.get(was.heading, was.heading) == now.heading:
+                score = similarity(plain_text(was.description), plain_text(now.description))
+                if score >= REPLACEMENT_RATIO:
+                    scored.append((score, gone, arrived))
+    for _score, gone, arrived in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        if gone not in replaced.values() and arrived not in replaced:
+            replaced[arrived] = gone
+    codes: list[CodeChange] = []
+    for (system, code), row in head.items():
         where = f"{system} {code}"
-        if (system, code) not in base:
-            text = _text_change(where, None, description)
-            codes.append(CodeChange(system, code, "added", None, heading, text))
+        if (system, code) in replaced:
+            gone = replaced[(system, code)]
+            text = PLAIN.change(where, base[gone].description, row.description)
+            codes.append(CodeChange(system, code, "replaced", base[gone].heading, row.heading, text, gone[1]))
             continue
-        old_heading, old_description = base[(system, code)]
-        text = _text_change(where, old_description, description)
-        if renamed.get(old_heading, old_heading) != heading:
-            codes.append(CodeChange(system, code, "moved", old_heading, heading, text))
+        if (system, code) not in base:
+            text = PLAIN.change(where, None, row.description)
+            codes.append(CodeChange(system, code, "added", None, row.heading, text, new_meaning=row.meaning))
+            continue
+        was = base[(system, code)]
+        text = PLAIN.change(where, was.description, row.description)
+        if renamed.get(was.heading, was.heading) != row.heading:
+            codes.append(
+                CodeChange(system, code, "moved", was.heading, row.heading, text, None, was.meaning, row.meaning)
+            )
         elif text is not None:
-            codes.append(CodeChange(system, code, "changed", old_heading, heading, text))
-    for (system, code), (heading, description) in base.items():
-        if (system, code) not in head:
-            text = _text_change(f"{system} {code}", description, None)
-            codes.append(CodeChange(system, code, "removed", heading, None, text))
-    order = {"removed": 0, "added": 1, "moved": 2, "changed": 3}
+            codes.append(CodeChange(system, code, "changed", was.heading, row.heading, text))
+    for (system, code), row in base.items():
+        if (system, code) not in head and (system, code) not in replaced.values():
+            text = PLAIN.change(f"{system} {code}", row.description, None)
+            codes.append(CodeChange(system, code, "removed", row.heading, None, text, old_meaning=row.meaning))
+    order = {"removed": 0, "added": 1, "replaced": 2, "moved": 3, "changed": 4}
     codes.sort(key=lambda c: order[c.change])
     return tuple(tables), tuple(codes)
 
@@ -586,7 +561,7 @@ def _bib_sources(text: str | None) -> dict[str, str]:
         return {}
     starts = [(m.start(), m.group(1)) for m in _BIB_ENTRY_START.finditer(text)]
     ends = [start for start, _ in starts[1:]] + [len(text)]
-    return {key: _normalize(text[start:end]) for (start, key), end in zip(starts, ends, strict=True)}
+    return {key: normalize(text[start:end]) for (start, key), end in zip(starts, ends, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -622,7 +597,7 @@ def diff_references(
     for key, number in head_numbers.items():
         places = head_places.get(key, ())
         if key not in base_numbers:
-            entry = _text_change(f"[{number}] {key}", None, head_bib.formatted(key))
+            entry = PLAIN.change(f"[{number}] {key}", None, head_bib.formatted(key))
             changes.append(ReferenceChange(key, "added", None, number, places, entry))
             continue
         if base_numbers[key] != number:
@@ -632,12 +607,12 @@ def diff_references(
         old_source, new_source = base_bib.source(key), head_bib.source(key)
         if old_source is not None and old_source == new_source:
             continue
-        entry = _text_change(f"[{number}] {key}", base_bib.formatted(key), head_bib.formatted(key))
+        entry = PLAIN.change(f"[{number}] {key}", base_bib.formatted(key), head_bib.formatted(key))
         if entry is not None:
             changes.append(ReferenceChange(key, "changed", base_numbers[key], number, places, entry))
     for key, number in base_numbers.items():
         if key not in head_numbers:
-            entry = _text_change(f"[{number}] {key}", base_bib.formatted(key), None)
+            entry = PLAIN.change(f"[{number}] {key}", base_bib.formatted(key), None)
             changes.append(ReferenceChange(key, "removed", number, None, base_places.get(key, ()), entry))
     order = {"added": 0, "removed": 1, "renumbered": 2, "changed": 3}
     return tuple(sorted(changes, key=lambda c: (order[c.change], c.new_number or c.old_number or 0, c.key)))
@@ -716,6 +691,8 @@ def diff_policy(
     current = new if new is not None else old
     assert current is not None
     tables, codes = diff_codes(old.code_tables if old else (), new.code_tables if new else ())
+    texts = Texts.of(old, new)
+    criteria: CriteriaDiff = diff_criteria(old.criteria if old else (), new.criteria if new else (), texts)
     result = PolicyDiff(
         id=current.id,
         title=plain_text(current.title),
@@ -724,16 +701,13 @@ def diff_policy(
         head_file=head_file,
         metadata=diff_metadata(old, new),
         description=tuple(
-            _diff_paragraphs(
-                lambda n: f"Description ¶{n}",
-                block_texts(old.description) if old else (),
-                block_texts(new.description) if new else (),
-            )
+            diff_blocks(texts, "Description", old.description if old else (), new.description if new else ())
         ),
-        notes=tuple(_diff_paragraphs(lambda n: f"Notes ¶{n}", old.notes if old else (), new.notes if new else ())),
-        criteria=diff_criteria(old.criteria if old else (), new.criteria if new else ()),
-        background=diff_background(old.background if old else (), new.background if new else ()),
-        sections=diff_other_sections(old, new),
+        notes=tuple(texts.paragraphs(lambda n: f"Notes ¶{n}", old.notes if old else (), new.notes if new else ())),
+        criteria=criteria.changes,
+        anchor_shifts=criteria.shifts if old is not None and new is not None else (),
+        background=diff_background(texts, old.background if old else (), new.background if new else ()),
+        sections=diff_other_sections(texts, old, new),
         tables=tables,
         codes=codes,
         references=diff_references(old, new, base_bib, head_bib),
@@ -767,18 +741,18 @@ def diff_boilerplate(old: Boilerplate, new: Boilerplate) -> tuple[TextChange, ..
     changes: list[TextChange] = []
     was, now = old.important_reminder, new.important_reminder
     for where, a, b in (("Important Reminder (title)", was.title, now.title),):
-        change = _text_change(where, a, b)
+        change = PLAIN.change(where, a, b)
         if change is not None:
             changes.append(change)
-    changes.extend(_diff_paragraphs(lambda n: f"Important Reminder ¶{n}", was.paragraphs, now.paragraphs))
-    copyright_change = _text_change("Important Reminder (copyright)", was.copyright, now.copyright)
+    changes.extend(PLAIN.paragraphs(lambda n: f"Important Reminder ¶{n}", was.paragraphs, now.paragraphs))
+    copyright_change = PLAIN.change("Important Reminder (copyright)", was.copyright, now.copyright)
     if copyright_change is not None:
         changes.append(copyright_change)
     old_notices = {n.code_system: n.paragraphs for n in old.coding_notices}
     new_notices = {n.code_system: n.paragraphs for n in new.coding_notices}
     for system in [*new_notices, *(s for s in old_notices if s not in new_notices)]:
         changes.extend(
-            _diff_paragraphs(
+            PLAIN.paragraphs(
                 lambda n, system=system: f"{system} notice ¶{n}",
                 old_notices.get(system, ()),
                 new_notices.get(system, ()),
@@ -829,9 +803,9 @@ def _renames(removed: list[Policy], added: list[Policy]) -> dict[str, str]:
     by_title_old: dict[str, list[Policy]] = {}
     by_title_new: dict[str, list[Policy]] = {}
     for policy in removed:
-        by_title_old.setdefault(_normalize(policy.title), []).append(policy)
+        by_title_old.setdefault(normalize(policy.title), []).append(policy)
     for policy in added:
-        by_title_new.setdefault(_normalize(policy.title), []).append(policy)
+        by_title_new.setdefault(normalize(policy.title), []).append(policy)
     return {
         olds[0].id: by_title_new[title][0].id
         for title, olds in by_title_old.items()

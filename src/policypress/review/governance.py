@@ -8,7 +8,14 @@
   characters, which make text read differently than it is stored ("Trojan Source"),
   whether typed raw or as a YAML ``\\u`` escape (``governance.hidden_character``).
 
-Each violation is a ``Diagnostic`` naming the head file, line and column.
+- A criterion that stays in force under a new number is a warning
+  (``governance.criterion_renumbered``): a denial letter, an appeal or another page that
+  cites the old number now means another criterion, which the warning quotes.
+- Text left as it was that names a criterion by a number now held by another criterion is
+  a warning (``governance.reference_shifted``): the cross-reference lands elsewhere.
+
+Each violation is a ``Diagnostic`` naming the head file, line and column. Errors fail
+``diff --check``; warnings are reported and do not.
 """
 
 from __future__ import annotations
@@ -17,10 +24,13 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 
-from policypress.errors import Diagnostic, SourceError
+from policypress.errors import Diagnostic, Path_, SourceError
+from policypress.model.inline import iter_cross_references, parse_inline
 from policypress.model.policy import Policy
+from policypress.model.prose import HISTORY_FIELDS, iter_prose
+from policypress.model.targets import iter_numbered_criteria
 from policypress.project import Project
-from policypress.review.diff import PolicyDiff, Review
+from policypress.review.diff import PolicyDiff, Review, prose_place
 from policypress.sources.yamlsource import YamlDocument, parse_yaml
 
 HIDDEN_CHARACTERS: frozenset[str] = frozenset(
@@ -151,6 +161,58 @@ def check_revision_log(
     return found
 
 
+def check_renumbering(
+    diff: PolicyDiff, base: Project, head: Project, document: YamlDocument | None
+) -> list[Diagnostic]:
+    """Warn for each criterion that stays in force under a new number (once per moved subtree), and for
+    untouched text whose criterion cross-reference now lands on another criterion."""
+    old, new = _policy(base, diff.base_file), _policy(head, diff.head_file)
+    if diff.status != "changed" or old is None or new is None or not diff.anchor_shifts:
+        return []
+    paths = {number: path for number, _criterion, path in iter_numbered_criteria(new.criteria)}
+    shifts = {shift.number: shift for shift in diff.anchor_shifts}
+    found: list[Diagnostic] = []
+
+    def report(path: Path_, code: str, message: str) -> None:
+        line, col = _position(document, path)
+        found.append(Diagnostic(diff.head_file or "", line, col, code, f"{diff.id}: {message}", "warning"))
+
+    renumbered = [c for c in diff.criteria if c.renumbered and c.change != "removed"]
+    moved_with_parent = {c.number for c in renumbered if any(c.number.startswith(p.number + ".") for p in renumbered)}
+    for change in renumbered:
+        if change.number in moved_with_parent or change.old_number is None:
+            continue
+        shift = shifts.get(change.old_number)
+        now = (
+            f"criterion {change.old_number} is now “{shift.now}”"
+            if shift is not None and shift.now is not None
+            else f"no criterion is numbered {change.old_number} any more"
+        )
+        with_sub = f" (with its {change.sub_criteria} sub-criteria)" if change.sub_criteria else ""
+        report(
+            (*paths[change.number], "text"),
+            "governance.criterion_renumbered",
+            f"criterion {change.old_number}{with_sub} is now {change.number}; a denial letter or page citing "
+            f"criterion {change.old_number} would now mean another text: {now}",
+        )
+    untouched = {text for _path, text in iter_prose(old)}
+    for path, text in iter_prose(new):
+        if path[0] in HISTORY_FIELDS or text not in untouched:  # text written now was written for the new numbers
+            continue
+        for reference in iter_cross_references(parse_inline(text)):
+            shift = shifts.get(reference.target) if reference.kind == "criterion" else None
+            if shift is None or shift.now_at is None:
+                continue
+            report(
+                path,
+                "governance.reference_shifted",
+                f"{prose_place(path, new)} names criterion {reference.target}, which was “{shift.was}” and is now "
+                f"{shift.now_at}; criterion {reference.target} is now "
+                + (f"“{shift.now}”" if shift.now is not None else "no criterion"),
+            )
+    return found
+
+
 def check_governance(
     review: Review, base: Project, head: Project, head_sources: Mapping[str, str]
 ) -> tuple[Diagnostic, ...]:
@@ -159,4 +221,5 @@ def check_governance(
     for diff in review.changed:
         document = _document(head_sources, diff.head_file) if diff.head_file else None
         found.extend(check_revision_log(diff, base, head, document))
+        found.extend(check_renumbering(diff, base, head, document))
     return tuple(sorted(found))

@@ -61,6 +61,7 @@ from policypress.review.diff import (
     redline,
 )
 from policypress.review.governance import HIDDEN_CHARACTERS
+from policypress.review.quantities import ThresholdChange
 from policypress.review.sides import Side
 
 SCHEMA = "policypress.review/1"
@@ -196,15 +197,55 @@ def _requires(value: str | int | None) -> str:
     return f"*at least {value}*" if isinstance(value, int) else f"*{value}*"
 
 
-def _criterion_lines(change: CriterionChange) -> list[str]:
+def _where_placed(change: CriterionChange) -> str:
+    """``under I.E.1, after I.E.1.a``, ``first under I.E.1``, ``at the top level, after I``."""
+    parent = f"under {change.new_parent}" if change.new_parent else "at the top level"
+    if change.after is None:
+        return f"first {parent}" if change.new_parent else "first, at the top level"
+    return f"{parent}, after {change.after}"
+
+
+def _was(change: CriterionChange) -> str:
+    return f" (was {escape_markdown(change.old_number)})" if change.renumbered else ""
+
+
+def _sub_criteria(change: CriterionChange) -> str:
+    return f" with its {change.sub_criteria} sub-criteria" if change.sub_criteria else ""
+
+
+def _move(change: CriterionChange) -> str:
+    """How a criterion moved: to another parent, or among its siblings."""
+    if change.swapped_with:
+        return f"swapped places with {escape_markdown(change.swapped_with)}"
+    if change.old_parent != change.new_parent:
+        before = f"under {change.old_parent}" if change.old_parent else "the top level"
+        return f"moved from {escape_markdown(before)} to {escape_markdown(_where_placed(change))}"
+    return f"moved to {escape_markdown(_where_placed(change))}"
+
+
+def _threshold(change: ThresholdChange) -> str:
+    if change.old is None:
+        return f"new threshold “{escape_markdown(change.new)}”"
+    if change.new is None:
+        return f"threshold “{escape_markdown(change.old)}” dropped"
+    return f"threshold “{escape_markdown(change.old)}” → “{escape_markdown(change.new)}”"
+
+
+def _criterion_lines(change: CriterionChange, added_parents: frozenset[str] = frozenset()) -> list[str]:
+    """One criterion's change: inserted/deleted (where, with how many sub-criteria), moved, or edited, with
+    what alters coverage (determination, logic, thresholds) in words before the redline."""
     head = f"- **Criterion {escape_markdown(change.number)}**"
     if change.change == "added":
-        lines = [f"{head} {_with_determination('added', change.new_determination)}"]
+        placed = "" if change.new_parent in added_parents else f" {escape_markdown(_where_placed(change))}"
+        verb = f"inserted{placed}{_sub_criteria(change)}"
+        lines = [f"{head} {_with_determination(verb, change.new_determination)}"]
         return [*lines, f"  > {escape_markdown(change.text.new if change.text else '')}"]
     if change.change == "removed":
-        lines = [f"{head} {_with_determination('removed', change.old_determination)}"]
+        lines = [f"{head} {_with_determination('deleted' + _sub_criteria(change), change.old_determination)}"]
         return [*lines, f"  > ~~{escape_markdown(change.text.old if change.text else '')}~~"]
     parts: list[str] = []
+    if change.moved:
+        parts.append(_move(change) + _sub_criteria(change))
     if change.determination_changed:
         summary = f"{_determination(change.old_determination)} → {_determination(change.new_determination)}"
         if change.direction:
@@ -212,24 +253,66 @@ def _criterion_lines(change: CriterionChange) -> list[str]:
         parts.append(summary)
     if change.requires_changed:
         parts.append(f"requires {_requires(change.old_requires)} → {_requires(change.new_requires)}")
+    parts.extend(_threshold(t) for t in change.thresholds)
     if change.text is not None:
         parts.append("emphasis changed, same words" if change.text.formatting_only else "text changed")
-    lines = [f"{head}: {'; '.join(parts)}"]
+    lines = [f"{head}{_was(change)}: {'; '.join(parts)}"]
     if change.text is not None and not change.text.formatting_only:
         lines.append(f"  > {markdown_redline(change.text.redline)}")
+    return lines
+
+
+def _criteria_lines(diff: PolicyDiff) -> list[str]:
+    """The criteria changes (a swap told once), then every old number that now names something else."""
+    added = frozenset(c.number for c in diff.criteria if c.change == "added")
+    lines: list[str] = []
+    told: set[str] = set()
+    for change in diff.criteria:
+        if change.change == "renumbered" or change.number in told:
+            continue
+        if change.swapped_with and change.change == "moved":
+            told.add(change.swapped_with)
+            pair = f"{escape_markdown(change.number)} and {escape_markdown(change.swapped_with)}"
+            lines.append(f"- **Criteria {pair}** swapped places{_sub_criteria(change)}")
+            continue
+        lines.extend(_criterion_lines(change, added))
+    if diff.anchor_shifts:
+        if lines:
+            lines.append("")
+        lines += [
+            f"{len(diff.anchor_shifts)} criterion number(s) now name another criterion; links to them "
+            "(`#criterion-…`) and letters that cite them now mean something else:",
+            "",
+            "| Number | Named before | That criterion is now | The number now names |",
+            "| --- | --- | --- | --- |",
+        ]
+        for shift in diff.anchor_shifts:
+            now_at = escape_markdown(shift.now_at) if shift.now_at else "deleted"
+            now = "no criterion"
+            if shift.now is not None:
+                origin = f" (was {escape_markdown(shift.now_was)})" if shift.now_was else " (inserted)"
+                now = f"{_quote(shift.now)}{origin}"
+            lines.append(f"| {escape_markdown(shift.number)} | {_quote(shift.was)} | {now_at} | {now} |")
     return lines
 
 
 def _code_lines(change: CodeChange) -> list[str]:
     name = f"- **{escape_markdown(change.name)}**"
     description = change.description
+    if change.change == "replaced":
+        old = escape_markdown(f"{change.code_system} {change.old_code}")
+        lines = [f"- **{old}** replaced by **{escape_markdown(change.code)}** in {_quote(change.new_table)}"]
+        if description is None or description.formatting_only:
+            return [lines[0] + ", same description"]
+        return [lines[0] + f"; description: {markdown_redline(description.redline)}"]
     if change.change == "added":
         return [f"{name} added to {_quote(change.new_table)}: {escape_markdown(description and description.new)}"]
     if change.change == "removed":
         return [f"{name} removed from {_quote(change.old_table)}: {escape_markdown(description and description.old)}"]
     lines = []
     if change.change == "moved":
-        lines.append(f"{name} moved from {_quote(change.old_table)} to {_quote(change.new_table)}")
+        direction = f" (**{change.direction}**)" if change.direction else ""
+        lines.append(f"{name} moved from {_quote(change.old_table)} to {_quote(change.new_table)}{direction}")
     if description is not None:
         if description.formatting_only:
             lines.append(f"{name} description: emphasis changed, same words")
@@ -371,7 +454,7 @@ def _policy_markdown(diff: PolicyDiff) -> list[str]:
         codes = ", ".join(c.name for c in diff.codes)
         return [*lines, f"Removed with its {criteria} criteria and codes: {escape_markdown(codes) or 'none'}.", ""]
     lines += _section("Policy details", _metadata_lines(diff))
-    lines += _section("Criteria", [line for c in diff.criteria for line in _criterion_lines(c)])
+    lines += _section("Criteria", _criteria_lines(diff))
     lines += _section("Codes", _table_lines(diff) + [line for c in diff.codes for line in _code_lines(c)])
     text = [line for c in (*diff.description, *diff.notes, *diff.background, *diff.sections) for line in _text_item(c)]
     references = _reference_lines(diff.references)
@@ -413,12 +496,18 @@ def render_markdown(review: Review, base: Side, head: Side, violations: Sequence
         summary(review),
         "",
     ]
-    if violations:
-        lines += [f"### ❌ Governance check: {len(violations)} problem(s)", ""]
-        lines += [_violation(v) for v in violations]
+    problems = [v for v in violations if v.severity == "error"]
+    warnings = [v for v in violations if v.severity != "error"]
+    if problems:
+        lines += [f"### ❌ Governance check: {len(problems)} problem(s)", ""]
+        lines += [_violation(v) for v in problems]
         lines.append("")
     else:
         lines += ["### ✅ Governance check passed", ""]
+    if warnings:
+        lines += [f"#### ⚠️ {len(warnings)} warning(s)", ""]
+        lines += [_violation(v) for v in warnings]
+        lines.append("")
     if not review.changed and not review.boilerplate:
         lines += ["No changes to policies, their references or the shared boilerplate.", ""]
     if review.boilerplate:
@@ -443,7 +532,16 @@ def render_error_markdown(head: str, lines: Sequence[str]) -> str:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, CriterionChange):
         data = _jsonable_fields(value)
-        data.update(determination_changed=value.determination_changed, direction=value.direction)
+        data.update(
+            determination_changed=value.determination_changed,
+            direction=value.direction,
+            requires_changed=value.requires_changed,
+            renumbered=value.renumbered,
+        )
+        return data
+    if isinstance(value, CodeChange):
+        data = _jsonable_fields(value)
+        data.update(direction=value.direction)
         return data
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _jsonable_fields(value)
@@ -486,9 +584,17 @@ def render_json(review: Review, base: Side, head: Side, violations: Sequence[Dia
             "unchanged": review.count("unchanged"),
         },
         "governance": {
-            "passed": not violations,
+            "passed": all(v.severity != "error" for v in violations),
             "violations": [
-                {"file": v.file, "line": v.line, "col": v.col, "code": v.code, "message": v.message} for v in violations
+                {
+                    "file": v.file,
+                    "line": v.line,
+                    "col": v.col,
+                    "code": v.code,
+                    "message": v.message,
+                    "severity": v.severity,
+                }
+                for v in violations
             ],
         },
         "boilerplate": _jsonable(review.boilerplate),
