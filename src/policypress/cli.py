@@ -25,7 +25,7 @@ from policypress.build.check import check_site
 from policypress.build.pdfs import PdfMaker, build_policy_pdfs
 from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
-from policypress.build.review import error_report, make_review
+from policypress.build.review import error_report, make_review, write_redlines
 from policypress.build.workspace import Workspace
 from policypress.errors import SIGNALS_RECEIVED, BuildInterrupted, PolicyPressError, ReviewError
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
@@ -181,6 +181,10 @@ def command_diff(args: argparse.Namespace) -> int:
     """
     if args.output is not None:
         _refuse_folder(args.output)  # before two revisions are loaded, not after
+    redline_link = None
+    if args.redline is not None:
+        base_folder = args.output.parent if args.output is not None else Path.cwd()
+        redline_link = os.path.relpath(args.redline.absolute(), base_folder.absolute())
     try:
         outcome = make_review(
             args.config_file,
@@ -190,11 +194,17 @@ def command_diff(args: argparse.Namespace) -> int:
             output_format=args.format,
             merge_base=args.merge_base,
             load=lambda layout: Workspace(layout, fast=not args.plain).load(),
+            redline_folder=redline_link,
         )
     except ReviewError as exc:
         if args.output is not None:
             _write_text(args.output, error_report(exc.messages, args.format))
         raise
+    if args.redline is not None:
+        try:
+            write_redlines(args.redline, outcome.redlines)
+        except OSError as exc:
+            raise PolicyPressError(f"--redline {args.redline}: cannot be written ({exc.strerror or exc})") from None
     if args.output is not None:
         _write_text(args.output, outcome.report)
     elif not args.check:
@@ -339,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="exit 1 on governance errors; warnings are printed (report only with --output)",
+    )
+    diff.add_argument(
+        "--redline",
+        type=Path,
+        metavar="DIR",
+        help="write a redlined document (HTML and PDF) of every changed policy into DIR; the report links them",
     )
     diff.add_argument("--merge-base", action="store_true", help="compare against the common ancestor of BASE and HEAD")
     diff.set_defaults(run=command_diff)

@@ -188,6 +188,35 @@ def render_pdf(job: PdfJob) -> bytes:
     return data
 
 
+def render_document_pdf(name: str, html: str, date: dt.datetime) -> bytes:
+    """A self-contained HTML document (a redline) as a tagged PDF dated ``date``; it may fetch nothing."""
+    fetcher = AssetFetcher("")
+    problems = _Problems()
+    _WEASYPRINT_LOGGER.addHandler(problems)
+    try:
+        with warnings.catch_warnings(), _source_date(date):
+            warnings.filterwarnings("ignore", r"unclosed file .*sRGB2014\.icc", ResourceWarning)
+            document = weasyprint.HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=fetcher)
+            data = document.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                finisher=lambda _document, pdf: _date(pdf, date),
+            )
+    finally:
+        _WEASYPRINT_LOGGER.removeHandler(problems)
+    if fetcher.refused or problems.messages:
+        raise PdfError(f"{name}: " + "; ".join([*sorted(set(fetcher.refused)), *problems.messages]))
+    assert isinstance(data, bytes)
+    return data
+
+
+def _date(pdf: Any, date: dt.datetime) -> None:
+    """The document's dates from its sources, never the clock."""
+    stamp = _naive_utc(date).strftime("D:%Y%m%d%H%M%SZ")
+    pdf.info["CreationDate"] = pydyf.String(stamp)
+    pdf.info["ModDate"] = pydyf.String(stamp)
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+
+
 class _Problems(logging.Handler):
     """Collects WeasyPrint's warnings and errors (unknown CSS, unloadable resources): each fails the PDF."""
 

@@ -272,17 +272,26 @@ def _short(words: str) -> str:
     return " ".join(split[:SHORT_WORDS]) + (" …" if len(split) > SHORT_WORDS else "")
 
 
-def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...], texts: Texts | None = None) -> CriteriaDiff:
-    """Criteria inserted, deleted, edited, moved and renumbered, in the head's page order."""
-    texts = texts or Texts()
+@dataclass(frozen=True)
+class _Alignment:
+    old: list[_Node]
+    new: list[_Node]
+    forward: dict[int, int]
+    backward: dict[int, int]
+    moved: set[int]
+    """Head indexes of paired criteria placed elsewhere."""
+    swaps: dict[int, int]
+    """Head index -> head index of the sibling it traded places with."""
+
+    def removed_position(self, i: int) -> int:
+        """Where a deleted criterion stands in head order: after the pair of the last paired criterion before it."""
+        return max((self.forward[k] for k in range(i) if k in self.forward), default=-1)
+
+
+def _align(old: tuple[Criterion, ...], new: tuple[Criterion, ...]) -> _Alignment:
     old_nodes, new_nodes = _nodes(old), _nodes(new)
     forward = match_criteria(old_nodes, new_nodes)
     backward = {j: i for i, j in forward.items()}
-
-    def parent_number(nodes: list[_Node], index: int) -> str | None:
-        parent = nodes[index].parent
-        return None if parent is None else nodes[parent].number
-
     # a paired criterion moved when its parent is no longer its parent's pair, or it left its siblings' order
     moved: set[int] = set()
     for i, j in forward.items():
@@ -316,6 +325,54 @@ def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...], texts:
         if other is not None:
             swaps[j], swaps[other] = other, j
     moved.update(swaps.values())
+    return _Alignment(old_nodes, new_nodes, forward, backward, moved, swaps)
+
+
+@dataclass(frozen=True)
+class AlignedCriterion:
+    """A criterion of either side, in the order a redline prints them (a deleted one where it stood)."""
+
+    old_number: str | None
+    new_number: str | None
+    old: Criterion | None
+    new: Criterion | None
+    depth: int
+    moved: bool
+
+
+def align_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...]) -> list[AlignedCriterion]:
+    """Every criterion of both sides once: paired ones in head order, inserted and deleted ones in place."""
+    alignment = _align(old, new)
+    rows: list[tuple[tuple[int, int, int], AlignedCriterion]] = []
+    for j, now in enumerate(alignment.new):
+        i = alignment.backward.get(j)
+        was = alignment.old[i] if i is not None else None
+        aligned = AlignedCriterion(
+            was.number if was else None,
+            now.number,
+            was.criterion if was else None,
+            now.criterion,
+            now.number.count("."),
+            j in alignment.moved,
+        )
+        rows.append(((j, 0, 0), aligned))
+    for i, was in enumerate(alignment.old):
+        if i not in alignment.forward:
+            aligned = AlignedCriterion(was.number, None, was.criterion, None, was.number.count("."), False)
+            rows.append(((alignment.removed_position(i), 1, i), aligned))
+    return [aligned for _, aligned in sorted(rows, key=lambda row: row[0])]
+
+
+def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...], texts: Texts | None = None) -> CriteriaDiff:
+    """Criteria inserted, deleted, edited, moved and renumbered, in the head's page order."""
+    texts = texts or Texts()
+    alignment = _align(old, new)
+    old_nodes, new_nodes = alignment.old, alignment.new
+    forward, backward, moved, swaps = alignment.forward, alignment.backward, alignment.moved, alignment.swaps
+
+    def parent_number(nodes: list[_Node], index: int) -> str | None:
+        parent = nodes[index].parent
+        return None if parent is None else nodes[parent].number
 
     ordered: list[tuple[tuple[int, int, int], CriterionChange]] = []
     for j, now in enumerate(new_nodes):
@@ -371,7 +428,6 @@ def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...], texts:
     for i, was in enumerate(old_nodes):
         if i in forward:
             continue
-        earlier = [forward[k] for k in range(i) if k in forward]
         change = CriterionChange(
             was.number,
             "removed",
@@ -383,7 +439,7 @@ def diff_criteria(old: tuple[Criterion, ...], new: tuple[Criterion, ...], texts:
             old_parent=parent_number(old_nodes, i),
             sub_criteria=was.size,
         )
-        ordered.append(((max(earlier, default=-1), 1, i), change))
+        ordered.append(((alignment.removed_position(i), 1, i), change))
     ordered.sort(key=lambda item: item[0])
     renumbering = {old_nodes[i].number: new_nodes[j].number for i, j in forward.items()}
     renumbering = {a: b for a, b in renumbering.items() if a != b}

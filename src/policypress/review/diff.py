@@ -236,6 +236,8 @@ class Unit:
     """As compared and shown: a row's cells joined by `` | ``."""
     key: str = ""
     """A table row's first cell (what the row is about: an abbreviation, a code, a term)."""
+    cells: tuple[str, ...] = ()
+    """A table row's or header's cells."""
 
 
 def block_units(blocks: Sequence[Block]) -> list[Unit]:
@@ -247,8 +249,8 @@ def block_units(blocks: Sequence[Block]) -> list[Unit]:
         elif isinstance(block, BulletList):
             units.extend(Unit("item", item) for item in block.bullets)
         elif isinstance(block, Table):
-            units.append(Unit("header", " | ".join(block.columns)))
-            units.extend(Unit("row", " | ".join(row), row[0] if row else "") for row in block.rows)
+            units.append(Unit("header", " | ".join(block.columns), cells=tuple(block.columns)))
+            units.extend(Unit("row", " | ".join(row), row[0] if row else "", tuple(row)) for row in block.rows)
         elif isinstance(block, Subheading):
             units.append(Unit("subheading", block.subheading))
     return units
@@ -283,7 +285,7 @@ def diff_blocks(texts: Texts, place: str, old: Sequence[Block], new: Sequence[Bl
         return out
 
     old_numbers, new_numbers = numbered("old", was), numbered("new", now)
-    for i, j in _pair_units(was, now):
+    for i, j in pair_units(was, now):
         unit = now[j] if j is not None else was[i or 0]
         number = new_numbers[j] if j is not None else old_numbers[i or 0]
         change = texts.change(
@@ -296,7 +298,7 @@ def diff_blocks(texts: Texts, place: str, old: Sequence[Block], new: Sequence[Bl
     return changes
 
 
-def _pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[int | None, int | None]]:
+def pair_units(old: list[Unit], new: list[Unit]) -> list[tuple[int | None, int | None]]:
     """Units paired by content in order; a table row whose first cell is unique on both sides keeps its pair."""
     pairs = list(pair_by_content([f"{u.kind}\0{u.text}" for u in old], [f"{u.kind}\0{u.text}" for u in new]))
     keyed_old = _unique_keys(old)

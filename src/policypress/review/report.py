@@ -42,7 +42,7 @@ import dataclasses
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -440,7 +440,7 @@ def _table_lines(diff: PolicyDiff) -> list[str]:
     return lines
 
 
-def _policy_markdown(diff: PolicyDiff) -> list[str]:
+def _policy_markdown(diff: PolicyDiff, redline_link: str | None = None) -> list[str]:
     lines = [f"### {escape_markdown(diff.id)}: {escape_markdown(diff.title)}", ""]
     where = escape_markdown(diff.head_file or diff.base_file)
     if diff.renamed:
@@ -449,6 +449,9 @@ def _policy_markdown(diff: PolicyDiff) -> list[str]:
     if diff.renamed:
         status += ", renamed"
     lines += [f"*{status}* · {where}", ""]
+    if redline_link is not None:
+        pdf = redline_link.removesuffix(".html") + ".pdf"
+        lines += [f"Redlined document: {escape_markdown(redline_link)} (HTML) and {escape_markdown(pdf)} (PDF)", ""]
     if diff.status == "removed":
         criteria = sum(1 for c in diff.criteria if "." not in c.number)
         codes = ", ".join(c.name for c in diff.codes)
@@ -485,8 +488,15 @@ def _violation(diagnostic: Diagnostic) -> str:
     return f"- {place}: {escape_markdown(diagnostic.message)} \\[{escape_markdown(diagnostic.code)}\\]"
 
 
-def render_markdown(review: Review, base: Side, head: Side, violations: Sequence[Diagnostic]) -> str:
-    """The review as a GitHub-flavoured Markdown comment (starts with the hidden ``MARKER``)."""
+def render_markdown(
+    review: Review,
+    base: Side,
+    head: Side,
+    violations: Sequence[Diagnostic],
+    redlines: Mapping[str, str] | None = None,
+) -> str:
+    """The review as a GitHub-flavoured Markdown comment (starts with the hidden ``MARKER``); ``redlines``:
+    policy id -> where its redlined document is, relative to the report."""
     lines = [
         MARKER,
         "## Policy change review",
@@ -515,7 +525,7 @@ def render_markdown(review: Review, base: Side, head: Side, violations: Sequence
         lines += [line for c in review.boilerplate for line in _text_item(c)]
         lines.append("")
     for diff in review.changed:
-        lines += _policy_markdown(diff)
+        lines += _policy_markdown(diff, (redlines or {}).get(diff.id))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -565,12 +575,19 @@ def _side(side: Side) -> dict[str, Any]:
     }
 
 
-def render_json(review: Review, base: Side, head: Side, violations: Sequence[Diagnostic]) -> str:
+def render_json(
+    review: Review,
+    base: Side,
+    head: Side,
+    violations: Sequence[Diagnostic],
+    redlines: Mapping[str, str] | None = None,
+) -> str:
     """The review as deterministic JSON (see the module docstring for its structure)."""
     policies = []
     for diff in review.changed:
         data = _jsonable(diff)
         data["renamed"] = diff.renamed
+        data["redline"] = (redlines or {}).get(diff.id)
         policies.append(data)
     document = {
         "schema": SCHEMA,
