@@ -170,7 +170,7 @@ def test_json_report_is_stable_and_complete(
     code, out, err = diff(repo, capsys, "main~1", "main", "--format", "json")
     assert code == 0, err
     data = json.loads(out)
-    assert data["schema"] == "policypress.review/1"
+    assert data["schema"] == "policypress.review/2"
     assert list(data) == sorted(data)
     (policy,) = data["policies"]
     assert policy["criteria"][0]["direction"] == "coverage expanded"

@@ -11,27 +11,33 @@ direction-changing characters are shown as ``⟨U+202E⟩``. Long unchanged runs
 a redline are shortened to ``…``.
 
 The JSON (``--format json``) is the same review for machines: UTF-8, keys sorted,
-two-space indent, nothing elided. Its structure (``"schema": "policypress.review/1"``):
+two-space indent, nothing elided. Its structure (``"schema": "policypress.review/2"``):
 
 - ``base``, ``head``: ``{"name", "revision", "commit", "description"}`` (``commit`` null = working tree)
 - ``summary``: counts ``added``, ``removed``, ``changed``, ``renamed``, ``unchanged`` (policies)
-- ``governance``: ``{"passed": bool, "violations": [{"file", "line", "col", "code", "message"}]}``
+- ``governance``: ``{"passed": bool (no error), "violations": [{"file", "line", "col", "code", "message",
+  "severity" (error|warning)}]}``
 - ``boilerplate``: list of *text changes*
 - ``policies``: the policies that are not unchanged, sorted by id, each ``{"id", "title",
-  "status" (added|removed|changed), "renamed", "base_file", "head_file", "metadata":
-  [{"field", "old", "new"}], "description", "notes", "background": [text change],
-  "criteria": [{"number", "change", "old_determination", "new_determination",
-  "determination_changed", "direction", "text": text change | null}], "tables":
-  [{"change", "code_system", "old_heading", "new_heading"}], "codes": [{"code_system",
-  "code", "change" (added|removed|moved|changed), "old_table", "new_table", "description":
-  text change | null}], "references": [{"key", "change" (added|removed|renumbered|changed),
-  "old_number", "new_number", "cited_in": [place], "entry": text change | null}],
-  "revision_log": [{"change", "index", "old", "new": {"description", "revision_date",
-  "approval_date"} | null}]}``
+  "status" (added|removed|changed), "renamed", "base_file", "head_file", "redline" (the redlined
+  document's path, or null), "metadata": [{"field", "old", "new"}], "description", "notes",
+  "background", "sections" (footnotes, definitions, appendices): [text change], "criteria":
+  [{"number" (head; base for a removed one), "old_number", "change" (added|removed|changed|moved|
+  renumbered), "moved", "old_parent", "new_parent", "after", "swapped_with", "sub_criteria",
+  "old_determination", "new_determination", "determination_changed", "direction", "old_requires",
+  "new_requires", "requires_changed", "renumbered", "thresholds": [{"old", "new"}], "text": text change |
+  null}], "anchor_shifts": [{"number", "anchor", "was", "now_at", "now", "now_was"}], "tables":
+  [{"change", "code_system", "old_heading", "new_heading"}], "codes": [{"code_system", "code",
+  "old_code", "change" (added|removed|replaced|moved|changed), "old_table", "new_table", "old_meaning",
+  "new_meaning", "direction", "description": text change | null}], "references": [{"key", "change"
+  (added|removed|renumbered|changed), "old_number", "new_number", "cited_in": [place], "entry": text
+  change | null}], "revision_log": [{"change", "index", "old", "new": {"description",
+  "revision_date", "approval_date"} | null}]}``
 
 A *text change* is ``{"where", "change" (added|removed|changed), "old", "new",
 "formatting_only", "redline": [{"op" (equal|delete|insert), "text"}]}``; the ``equal`` and
-``delete`` texts of a redline concatenate to ``old``, the ``equal`` and ``insert`` texts to ``new``.
+``delete`` texts of a redline concatenate to ``old``, the ``equal`` and ``insert`` texts to ``new``
+(citations in each as its own side's page numbers them).
 When no review could be made (bad revision, invalid sources) the document is
 ``{"schema", "errors": [line]}``.
 """
@@ -64,7 +70,7 @@ from policypress.review.governance import HIDDEN_CHARACTERS
 from policypress.review.quantities import ThresholdChange
 from policypress.review.sides import Side
 
-SCHEMA = "policypress.review/1"
+SCHEMA = "policypress.review/2"
 MARKER = "<!-- policypress-review -->"
 """Hidden first line of the Markdown report: the CI finds and updates its own comment by it."""
 
