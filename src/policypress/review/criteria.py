@@ -15,6 +15,7 @@ denial letter or another page lands somewhere else.
 
 from __future__ import annotations
 
+import difflib
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,6 +197,47 @@ class _Matching:
                 self.pair(i, j)
 
 
+MAX_PAIRS = 10_000
+"""Unpaired criteria pairs beyond which only criteria at the same depth are compared by words."""
+MAX_RATIOS = 10_000
+"""Full word comparisons one review of a policy's criteria may make (about a second); past it, what is
+left unpaired counts as inserted and deleted, so a policy rewritten throughout cannot stall the review."""
+
+
+class _WordSimilarity:
+    """Word similarity of base and head criteria, each pair computed once, cheap upper bounds first."""
+
+    def __init__(self, old: list[_Node], new: list[_Node]) -> None:
+        self.old = [node.words.split() for node in old]
+        self.new = [node.words.split() for node in new]
+        self.known: dict[tuple[int, int], float] = {}
+        self.bounds: dict[tuple[int, int], float] = {}
+        self.budget = MAX_RATIOS
+        self.matchers: dict[int, difflib.SequenceMatcher[str]] = {}
+
+    def of(self, i: int, j: int, needed: float) -> float:
+        """The similarity, or 0 when it is surely below ``needed``."""
+        if (i, j) in self.known:
+            return self.known[(i, j)]
+        a, b = self.old[i], self.new[j]
+        if not a or not b or 2 * min(len(a), len(b)) / (len(a) + len(b)) < needed:
+            return 0.0
+        matcher = self.matchers.get(j)
+        if matcher is None:
+            matcher = self.matchers[j] = difflib.SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(b)
+        bound = self.bounds.get((i, j))
+        if bound is None:
+            matcher.set_seq1(a)
+            bound = self.bounds[(i, j)] = matcher.quick_ratio()
+        if self.budget <= 0 or bound < needed:
+            return 0.0
+        matcher.set_seq1(a)
+        self.budget -= 1
+        value = self.known[(i, j)] = matcher.ratio()
+        return value
+
+
 def match_criteria(old: list[_Node], new: list[_Node]) -> dict[int, int]:
     """Base index -> head index of the criteria that are the same criterion on both sides."""
     matching = _Matching(old, new)
@@ -221,19 +263,26 @@ def match_criteria(old: list[_Node], new: list[_Node]) -> dict[int, int]:
                 scored.append((2 * context + same_parent + 0.5 * (old[i].number == new[j].number), i, j))
     matching.greedy(scored)
     # 2. similar words, or the same sub-criteria under a reworded lead-in; parents and numbers break ties
+    lonely_old = [i for i in range(len(old)) if i not in matching.forward]
+    lonely_new = [j for j in range(len(new)) if j not in matching.backward]
+    same_depth_only = len(lonely_old) * len(lonely_new) > MAX_PAIRS
+    words = _WordSimilarity(old, new)
     for _round in range(2):  # a second round sees the parents the first one paired
         scored = []
-        for i, was in enumerate(old):
+        for i in lonely_old:
             if i in matching.forward:
                 continue
-            for j, now in enumerate(new):
+            for j in lonely_new:
                 if j in matching.backward:
                     continue
-                words = similarity(was.words, now.words)
-                children = matching.children_overlap(i, j)
-                if words < PARAGRAPH_MATCH_RATIO and children < 0.5:
+                was, now = old[i], new[j]
+                if same_depth_only and was.number.count(".") != now.number.count("."):
                     continue
-                score = words + children + 0.3 * matching.parents_agree(i, j) + 0.1 * (was.number == now.number)
+                children = matching.children_overlap(i, j)
+                alike = words.of(i, j, 0.0 if children >= 0.5 else PARAGRAPH_MATCH_RATIO)
+                if alike < PARAGRAPH_MATCH_RATIO and children < 0.5:
+                    continue
+                score = alike + children + 0.3 * matching.parents_agree(i, j) + 0.1 * (was.number == now.number)
                 scored.append((score, i, j))
         matching.greedy(scored)
     # 3. what is left at the same number under the same parent was rewritten in place
