@@ -119,6 +119,16 @@ def _reference_inserted(repo: Repo) -> None:
     repo.replace(POLICY, "loss than non-surgical treatment", "loss than non-surgical treatment[@mingrone2024]")
 
 
+def _key_renamed(repo: Repo) -> None:
+    repo.write("references.bib", repo.read("references.bib").replace("{hales2020,", "{hales2020prevalence,"))
+    text = (
+        repo.read(POLICY)
+        .replace("[@hales2020]", "[@hales2020prevalence]")
+        .replace("- hales2020\n", "- hales2020prevalence\n")
+    )
+    repo.write(POLICY, text)
+
+
 def _definition_and_row(repo: Repo) -> None:
     repo.replace(
         POLICY,
@@ -138,6 +148,7 @@ CASES: dict[str, Callable[[Repo], None]] = {
     "code-replaced": _code_replaced,
     "reference-inserted": _reference_inserted,
     "definition-and-row": _definition_and_row,
+    "reference-key-renamed": _key_renamed,
 }
 
 
@@ -159,6 +170,13 @@ def test_an_insertion_is_one_insertion_and_renumbering(repo: Repo, capsys: pytes
     assert "| I.B.2.b | “Hypertension that is not controlled to target despite treatment with ≥ 2 …” | I.B.2.c |" in out
     # untouched code-row notes still say "criterion I.B.2.c", which now is another comorbidity
     assert "governance.reference\\_shifted" in out and "ICD-10-CM G47.33" in out
+
+
+def test_a_renamed_key_is_the_same_reference(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    _key_renamed(repo)
+    out = _review(repo, capsys)
+    assert "- key of **\\[5\\] hales2020prevalence** renamed from hales2020, same reference" in out
+    assert "#### Text" not in out and "added **" not in out and "removed **" not in out
 
 
 def test_a_swap_is_one_entry(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -129,6 +129,8 @@ class ReferenceChange:
     """Where the policy cites the key (head side; base side for a removed key)."""
     entry: TextChange | None = None
     """The formatted reference (added/removed), or its redline when the BibTeX entry changed."""
+    old_key: str | None = None
+    """The key the same work had before (a key renamed; ``change`` is ``changed``)."""
 
 
 @dataclass(frozen=True)
@@ -596,8 +598,14 @@ def diff_references(
     base_places = citation_places(old) if old is not None else {}
     same_bib = base_bib.text is not None and base_bib.text == head_bib.text
     changes: list[ReferenceChange] = []
+    renamed = {new_key: old_key for old_key, new_key in renamed_keys(old, new, base_bib, head_bib).items()}
     for key, number in head_numbers.items():
         places = head_places.get(key, ())
+        if key in renamed:
+            was = renamed[key]
+            entry = PLAIN.change(f"[{number}] {key}", base_bib.formatted(was), head_bib.formatted(key))
+            changes.append(ReferenceChange(key, "changed", base_numbers[was], number, places, entry, was))
+            continue
         if key not in base_numbers:
             entry = PLAIN.change(f"[{number}] {key}", None, head_bib.formatted(key))
             changes.append(ReferenceChange(key, "added", None, number, places, entry))
@@ -613,11 +621,39 @@ def diff_references(
         if entry is not None:
             changes.append(ReferenceChange(key, "changed", base_numbers[key], number, places, entry))
     for key, number in base_numbers.items():
-        if key not in head_numbers:
+        if key not in head_numbers and key not in renamed.values():
             entry = PLAIN.change(f"[{number}] {key}", base_bib.formatted(key), None)
             changes.append(ReferenceChange(key, "removed", number, None, base_places.get(key, ()), entry))
     order = {"added": 0, "removed": 1, "renumbered": 2, "changed": 3}
     return tuple(sorted(changes, key=lambda c: (order[c.change], c.new_number or c.old_number or 0, c.key)))
+
+
+RENAMED_KEY_RATIO = 0.9
+"""A removed and an added key whose formatted references are at least this similar name the same work."""
+
+
+def renamed_keys(
+    old: Policy | None, new: Policy | None, base_bib: BibliographySide, head_bib: BibliographySide
+) -> dict[str, str]:
+    """Old key -> new key, for references whose key changed but whose work stayed (the most similar first)."""
+    before_keys = set(old.references) if old is not None else set()
+    after_keys = set(new.references) if new is not None else set()
+    gone = sorted(before_keys - after_keys)
+    arrived = sorted(after_keys - before_keys)
+    scored = []
+    for old_key in gone:
+        before = base_bib.formatted(old_key)
+        for new_key in arrived:
+            after = head_bib.formatted(new_key)
+            if before is not None and after is not None:
+                score = similarity(before, after)
+                if score >= RENAMED_KEY_RATIO:
+                    scored.append((score, old_key, new_key))
+    renamed: dict[str, str] = {}
+    for _score, old_key, new_key in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        if old_key not in renamed and new_key not in renamed.values():
+            renamed[old_key] = new_key
+    return renamed
 
 
 def diff_revision_log(old: tuple[Revision, ...], new: tuple[Revision, ...]) -> tuple[RevisionChange, ...]:
@@ -693,7 +729,7 @@ def diff_policy(
     current = new if new is not None else old
     assert current is not None
     tables, codes = diff_codes(old.code_tables if old else (), new.code_tables if new else ())
-    texts = Texts.of(old, new)
+    texts = Texts.of(old, new, renamed_keys(old, new, base_bib, head_bib))
     criteria: CriteriaDiff = diff_criteria(old.criteria if old else (), new.criteria if new else (), texts)
     result = PolicyDiff(
         id=current.id,

@@ -346,6 +346,13 @@ def _reference_lines(changes: Sequence[ReferenceChange]) -> list[str]:
         elif change.change == "removed":
             text = escape_markdown(change.entry.old if change.entry else "")
             lines.append(f"- removed **\\[{change.old_number}\\] {key}**: ~~{text}~~")
+        elif change.change == "changed" and change.old_key is not None:
+            was = escape_markdown(change.old_key)
+            if change.entry is None or change.entry.formatting_only:
+                lines.append(f"- key of **\\[{change.new_number}\\] {key}** renamed from {was}, same reference")
+            else:
+                lines.append(f"- key of **\\[{change.new_number}\\] {key}** renamed from {was}; entry changed:")
+                lines.append(f"  > {markdown_redline(change.entry.redline)}")
         elif change.change == "changed" and change.entry is not None:
             if change.entry.formatting_only:
                 lines.append(f"- entry **\\[{change.new_number}\\] {key}** changed: emphasis only")

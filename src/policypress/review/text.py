@@ -59,13 +59,14 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def _citation_keys(citation: Citation) -> str:
-    return "[" + "; ".join(f"@{key}" for key in citation.keys) + "]"
+def _citation_keys(citation: Citation, renamed: Mapping[str, str] | None = None) -> str:
+    return "[" + "; ".join(f"@{(renamed or {}).get(key, key)}" for key in citation.keys) + "]"
 
 
-def source_text(text: str) -> str:
-    """Emphasis dropped, citations kept as ``[@key]``, spaces collapsed: what two sides are compared by."""
-    return normalize(render_plain(parse_inline(text), _citation_keys))
+def source_text(text: str, renamed: Mapping[str, str] | None = None) -> str:
+    """Emphasis dropped, citations kept as ``[@key]`` (``renamed``: old key -> new key), spaces collapsed:
+    what two sides are compared by."""
+    return normalize(render_plain(parse_inline(text), lambda citation: _citation_keys(citation, renamed)))
 
 
 def citation_numbers(policy: Policy | None) -> dict[str, int]:
@@ -176,10 +177,12 @@ class Texts:
 
     old_numbers: Mapping[str, int] = field(default_factory=dict)
     new_numbers: Mapping[str, int] = field(default_factory=dict)
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    """Old citation key -> new key of the same work: citing it under its new key is no change of text."""
 
     @classmethod
-    def of(cls, old: Policy | None, new: Policy | None) -> Texts:
-        return cls(citation_numbers(old), citation_numbers(new))
+    def of(cls, old: Policy | None, new: Policy | None, renamed: Mapping[str, str] | None = None) -> Texts:
+        return cls(citation_numbers(old), citation_numbers(new), dict(renamed or {}))
 
     def old_text(self, text: str) -> str:
         """The base side's text as its page reads."""
@@ -200,7 +203,10 @@ class Texts:
         if normalize(old) == normalize(new):
             return None
         old_shown, new_shown = self.old_text(old), self.new_text(new)
-        if source_text(old) == source_text(new):  # the same words and citations: emphasis (or escapes) moved
+        old_source, new_source = source_text(old, self.renamed), source_text(new)
+        if old_source == new_source:
+            if source_text(old) != old_source and old_shown == new_shown:
+                return None  # only a renamed citation key: the same work, the same number
             return TextChange(where, "changed", old_shown, new_shown, formatting_only=True)
         return TextChange(where, "changed", old_shown, new_shown, redline(old_shown, new_shown))
 
