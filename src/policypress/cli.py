@@ -21,7 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from policypress.build.asof import code_on, date_of_service, policy_on
 from policypress.build.check import check_site
+from policypress.build.history import read_history
 from policypress.build.pdfs import PdfMaker, build_policy_pdfs
 from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
@@ -222,6 +224,19 @@ def command_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_asof(args: argparse.Namespace) -> int:
+    """Which version of a policy (or which policies, for ``--code``) applied on a date of service."""
+    day = date_of_service(args.date)
+    history = read_history(args.config_file, _layout(args.config_file))
+    if args.code is not None:
+        print("\n".join(code_on(history, args.code, day)))
+    elif args.number is None:
+        raise PolicyPressError("asof: give a policy number (asof WA.CP.MP.166 2025-02-10) or --code CODE")
+    else:
+        print("\n".join(policy_on(history, args.number, day)))
+    return EXIT_OK
+
+
 def _write_text(path: Path, text: str) -> None:
     """Write a report; an output that cannot be written is the user's error, named with its path."""
     _refuse_folder(path)
@@ -358,6 +373,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--merge-base", action="store_true", help="compare against the common ancestor of BASE and HEAD")
     diff.set_defaults(run=command_diff)
+    asof = commands.add_parser(
+        "asof", help="which version of a policy was in effect on a date of service, from the git history"
+    )
+    asof.add_argument("number", nargs="?", help="the policy number, e.g. WA.CP.MP.166")
+    asof.add_argument("date", help="the date of service, YYYY-MM-DD")
+    asof.add_argument("--code", help="list the policies whose version in effect on DATE lists this code")
+    asof.set_defaults(run=command_asof)
     return parser
 
 

@@ -1,0 +1,132 @@
+"""Every version from the history: a repository whose commits hold three versions of the seed (and an
+edit within a version) answers ``asof`` for a date inside each window, and for a code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, reduce_to_seed
+from policypress.build.history import read_history
+from policypress.cli import main
+from policypress.project import ProjectLayout
+
+SEED = "policy/wa-cp-mp-166.yaml"
+
+
+def _git(root: Path, *args: str, date: str = "2024-10-01T12:00:00+00:00") -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Policy Author",
+        "GIT_AUTHOR_EMAIL": "author@example.org",
+        "GIT_COMMITTER_NAME": "Policy Author",
+        "GIT_COMMITTER_EMAIL": "author@example.org",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def _edit(root: Path, old: str, new: str) -> None:
+    path = root / SEED
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _revision(root: Path, description: str, month: str) -> None:
+    entry = f"  - description: {description}\n    revision_date: {month}\n    approval_date: {month}\n"
+    _edit(root, "\n\nreferences:", f"\n{entry}\nreferences:")
+
+
+def three_versions(root: Path) -> Path:
+    """The seed committed as version 1 (effective 2024-11-01), an edit within it, version 2 (effective
+    2025-03-01: criterion II covers conventional RFA) and version 3 (effective 2025-09-01: CPT 64625
+    added to the supporting table's neighbour)."""
+    root.mkdir(parents=True)
+    shutil.copytree(ROOT / "policy", root / "policy")
+    for name in ("mkdocs.yml", "references.bib"):
+        shutil.copy(ROOT / name, root / name)
+    for name in ("templates", "docs", "overrides"):
+        shutil.copytree(ROOT / name, root / name)
+    reduce_to_seed(root)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "version 1")
+    _edit(root, "is usually conservative (non-surgical)", "is usually conservative (non-surgical) ")
+    _git(root, "commit", "-q", "-am", "whitespace", date="2024-12-01T12:00:00+00:00")
+    _edit(root, "effective_date: 2024-11-01", "effective_date: 2025-03-01")
+    _edit(
+        root,
+        "      because effectiveness has not been established. High-quality",
+        "      because effectiveness has not been established for pulsed RFA. High-quality",
+    )
+    _revision(root, "Criterion II narrowed to pulsed RFA.", "2025-01")
+    _git(root, "commit", "-q", "-am", "version 2", date="2025-01-15T12:00:00+00:00")
+    _edit(root, "effective_date: 2025-03-01", "effective_date: 2025-09-01")
+    _revision(root, "Annual review.", "2025-06")
+    _git(root, "commit", "-q", "-am", "version 3", date="2025-06-20T12:00:00+00:00")
+    return root
+
+
+@pytest.fixture(scope="module")
+def history_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return three_versions(tmp_path_factory.mktemp("versions") / "repo")
+
+
+def test_three_versions_with_their_windows(history_repo: Path) -> None:
+    history = read_history(history_repo / "mkdocs.yml", ProjectLayout(history_repo))
+    versions = history["WA.CP.MP.166"]
+    assert [(v.number, v.effective.isoformat(), v.until and v.until.isoformat()) for v in versions] == [
+        (1, "2024-11-01", "2025-03-01"),
+        (2, "2025-03-01", "2025-09-01"),
+        (3, "2025-09-01", None),
+    ]
+    assert [v.change for v in versions] == [
+        "Policy developed for services not managed by Evolent.",
+        "Criterion II narrowed to pulsed RFA.",
+        "Annual review.",
+    ]
+    assert versions[0].posted.date().isoformat() == "2024-10-01"  # the whitespace edit made no version
+
+
+@pytest.mark.parametrize(
+    ("day", "version"), [("2024-11-01", 1), ("2025-02-28", 1), ("2025-03-01", 2), ("2025-08-31", 2), ("2026-01-01", 3)]
+)
+def test_asof_names_the_version_in_effect(
+    history_repo: Path, capsys: pytest.CaptureFixture[str], day: str, version: int
+) -> None:
+    assert main(["-f", str(history_repo / "mkdocs.yml"), "asof", "WA.CP.MP.166", day]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"WA.CP.MP.166 on {day}: version {version} of 3, effective ")
+    criterion_ii = [line for line in out.splitlines() if line.startswith("  II ")]
+    assert len(criterion_ii) == 1
+
+
+def test_asof_before_the_first_version_and_bad_dates(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(history_repo / "mkdocs.yml")
+    assert main(["-f", config, "asof", "WA.CP.MP.166", "2024-10-31"]) == 1
+    assert capsys.readouterr().err == (
+        "error: WA.CP.MP.166: no version was in effect on 2024-10-31 (the first took effect 2024-11-01)\n"
+    )
+    assert main(["-f", config, "asof", "WA.CP.MP.166", "10/31/2024"]) == 1
+    assert capsys.readouterr().err == (
+        "error: asof: '10/31/2024' is not a date; write dates as YYYY-MM-DD, e.g. 2025-02-10\n"
+    )
+    assert main(["-f", config, "asof", "XX.CP.MP.1", "2025-01-01"]) == 1
+    assert "policies with versions: WA.CP.MP.166" in capsys.readouterr().err
+
+
+def test_asof_a_code(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-f", str(history_repo / "mkdocs.yml"), "asof", "--code", "64451", "2025-04-01"]) == 0
+    assert capsys.readouterr().out == (
+        "64451 on 2025-04-01:\n"
+        "  WA.CP.MP.166 version 2 (effective 2025-03-01 until 2025-09-01): CPT 64451 in "
+        "“CPT code that does not support coverage criteria” (does_not_support_coverage)\n"
+    )
