@@ -3,6 +3,7 @@ edit within a version) answers ``asof`` for a date inside each window, and for a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -130,3 +131,51 @@ def test_asof_a_code(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> 
         "  WA.CP.MP.166 version 2 (effective 2025-03-01 until 2025-09-01): CPT 64451 in "
         "“CPT code that does not support coverage criteria” (does_not_support_coverage)\n"
     )
+
+
+def _build(root: Path) -> Path:
+    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def versions_site(history_repo: Path) -> Path:
+    return _build(history_repo)
+
+
+def test_every_version_has_its_page(versions_site: Path) -> None:
+    folder = versions_site / "policies" / "wa-cp-mp-166"
+    pages = {n: (folder / f"v{n}" / "index.html").read_text(encoding="utf-8") for n in (1, 2, 3)}
+    for number, page in pages.items():
+        assert 'id="criterion-II"' in page and f"<strong>Version {number} of 3</strong>" in page
+    # status as of the source date (the last commit, 2025-06-20): 1 superseded, 2 in effect, 3 posted ahead
+    assert "<strong>Version 1 of 3</strong>, superseded. In effect from 11/01/24 until 03/01/25" in pages[1]
+    assert 'Replaced by <a href="../../../policies/wa-cp-mp-166/v2/">version 2</a>' in pages[1]
+    assert "<strong>Version 2 of 3</strong>, the version in effect." in pages[2]
+    assert "posted, not yet in effect: takes effect 09/01/25" in pages[3]
+    assert "established for pulsed RFA" not in pages[1] and "established for pulsed RFA" in pages[2]
+    current = (folder / "index.html").read_text(encoding="utf-8")
+    assert current.count('<tr id="version-') == 3
+    assert '<a href="../../policies/wa-cp-mp-166/v1/">Version 1</a>' in current
+    data = json.loads((versions_site / "api" / "policies" / "wa-cp-mp-166" / "versions.json").read_text())
+    assert [(v["number"], v["status"], v["effective"], v["until"]) for v in data["versions"]] == [
+        (1, "superseded", "2024-11-01", "2025-03-01"),
+        (2, "current", "2025-03-01", "2025-09-01"),
+        (3, "future", "2025-09-01", None),
+    ]
+    search = (versions_site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "wa-cp-mp-166/v1" not in search  # the current page is what search finds
+
+
+def test_versions_are_immutable_and_the_same_in_a_fresh_clone(
+    versions_site: Path, history_repo: Path, tmp_path: Path
+) -> None:
+    old = {n: (versions_site / "policies" / "wa-cp-mp-166" / f"v{n}" / "index.html").read_bytes() for n in (1, 2, 3)}
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True, capture_output=True)
+    # today's policy rewritten, uncommitted: no published version changes
+    _edit(clone, "is usually conservative (non-surgical)", "is usually conservative (non-operative)")
+    site = _build(clone)
+    for number, page in old.items():
+        assert (site / "policies" / "wa-cp-mp-166" / f"v{number}" / "index.html").read_bytes() == page
+    assert "(non-operative)" in (site / "policies" / "wa-cp-mp-166" / "index.html").read_text(encoding="utf-8")

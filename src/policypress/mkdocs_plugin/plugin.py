@@ -10,7 +10,9 @@ adds the pages as in-memory files (no generated Markdown on disk or in git), poi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,16 +26,29 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from policypress.build.provenance import source_date_epoch
+from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.options import Options
-from policypress.project import Project, ProjectLayout
+from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
 from policypress.render.pages import PageRenderer
-from policypress.render.urls import CODES_PAGE, FEED_FILE, INDEX_PAGE, page_source, pdf_url
+from policypress.render.urls import (
+    CODES_PAGE,
+    FEED_FILE,
+    INDEX_PAGE,
+    page_source,
+    page_source_of,
+    pdf_url,
+    relative_url,
+    version_page_source,
+    versions_data_path,
+)
+from policypress.render.versions import VersionEntry, versions_document
 
 
 class _DirtyPreviewNotice(logging.Filter):
@@ -62,6 +77,10 @@ class PolicyPressConfig(base.Config):
         return Options(**{f.name: self[f.name] for f in dataclasses.fields(Options)})
 
 
+VERSION_FRONT_MATTER = "---\nsearch:\n  exclude: true\n---\n\n"
+"""Version pages stay out of search: a search finds the current policy, which lists its versions."""
+
+
 class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     """Generates the home page and one page per policy from ``policy/*.yaml`` and ``references.bib``."""
 
@@ -77,6 +96,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._written: dict[Path, str] = {}
         self._held: dict[str, dict[str, str]] = {}
         self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
+        self._versions_json: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -167,20 +187,80 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             lambda: renderer.render_codes(codes_export(project, self.config.pages_dir).codes, self.config.pages_dir),
         )
         files.append(self._generated(config, CODES_PAGE, codes))
+        published = self._published(config, project)
+        self._versions_json = {}
         for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
+            versions = tuple(
+                self._entry(config, source.stem, version, src_uri) for version in published.get(source.policy.id, ())
+            )
             # unchanged files give back the very same objects, so an unchanged page is found by identity
             content = memo(
                 src_uri,
-                (source.policy, source.file, project.bibliography, project.boilerplate, templates, link),
-                lambda source=source, link=link: renderer.render_policy(project, source, pdf_url=link),
+                (source.policy, source.file, project.bibliography, project.boilerplate, templates, link, versions),
+                lambda source=source, link=link, versions=versions: renderer.render_policy(
+                    project, source, pdf_url=link, versions=versions
+                ),
             )
             # listed on the home page and found by search, not in the navigation: a thousand
             # policies would otherwise repeat a thousand links on every page
             page_file = self._generated(config, src_uri, content, InclusionLevel.NOT_IN_NAV)
             page_file.edit_uri = source.file
             files.append(page_file)
+            self._add_version_pages(files, config, source, src_uri, published.get(source.policy.id, ()))
+
+    def _published(self, config: MkDocsConfig, project: Project) -> dict[str, tuple[PublishedVersion, ...]]:
+        """Every version of every policy from the git history (none outside git), status as of the source date."""
+        config_file = Path(config.config_file_path).resolve()
+        epoch = os.environ.get("SOURCE_DATE_EPOCH") or source_date_epoch(config_file.parent, project)
+        today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        options = self.config.options()
+        assert self.layout is not None
+        return published_versions(config_file, self.layout, lambda path: options.layout(path.resolve().parent), today)
+
+    def _entry(self, config: MkDocsConfig, stem: str, published: PublishedVersion, from_src_uri: str) -> VersionEntry:
+        """How a page links and describes one version (``from_src_uri``: the page that shows it)."""
+        version, pages_dir = published.version, self.config.pages_dir
+        page_src = version_page_source(stem, version.number, pages_dir)
+        directory = config.use_directory_urls
+        later = version_page_source(stem, version.number + 1, pages_dir) if version.number < published.total else ""
+        return VersionEntry(
+            number=version.number,
+            total=published.total,
+            status=published.status,
+            effective=version.effective,
+            until=version.until,
+            posted=version.posted.date(),
+            commit=version.commit,
+            change=version.change,
+            page=page_src.removesuffix(".md") + "/",
+            url=relative_url(from_src_uri, page_src, directory),
+            current_url=relative_url(from_src_uri, page_source_of(stem, pages_dir), directory),
+            next_url=relative_url(from_src_uri, later, directory) if later else "",
+        )
+
+    def _add_version_pages(
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        source: PolicySource,
+        current_src: str,
+        versions: tuple[PublishedVersion, ...],
+    ) -> None:
+        """One page per version, from the sources of its commit, kept out of search (the current page is found)."""
+        assert self.renderer is not None
+        entries = []
+        for published in versions:
+            src_uri = version_page_source(source.stem, published.number, self.config.pages_dir)
+            entry = self._entry(config, source.stem, published, src_uri)
+            entries.append(self._entry(config, source.stem, published, current_src))
+            content = self.renderer.render_policy(published.project, published.source, version=entry)
+            page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
+            page.edit_uri = None
+            files.append(page)
+        if versions:
+            self._versions_json[versions_data_path(source.stem)] = versions_document(source.policy.id, entries)
 
     def _template_signature(self) -> tuple[tuple[str, int], ...]:
         """Templates (subfolders too) and their modification times: a changed template re-renders every page."""
@@ -247,6 +327,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         site = Path(config.site_dir)
         files = export_files(self.project, self.config.pages_dir, self.workspace.memo)
         files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
+        files.update(self._versions_json)
         for relative, content in files.items():
             target = site / relative
             if self._written.get(target) == content and target.is_file():

@@ -31,9 +31,31 @@ def page_source(source: PolicySource, pages_dir: str) -> str:
     return f"{pages_dir}/{source.stem}.md"
 
 
+def page_source_of(stem: str, pages_dir: str) -> str:
+    """``page_source`` by the policy file's stem."""
+    return f"{pages_dir}/{stem}.md"
+
+
 def page_path(source: PolicySource, pages_dir: str) -> str:
     """The policy page's address relative to the site root (directory URLs)."""
     return f"{pages_dir}/{source.stem}/"
+
+
+def version_page_source(stem: str, number: int, pages_dir: str) -> str:
+    """The page of version ``number`` of a policy: ``policies/wa-cp-mp-166/v2.md`` (``…/wa-cp-mp-166/v2/``)."""
+    return f"{pages_dir}/{stem}/v{number}.md"
+
+
+def versions_data_path(stem: str) -> str:
+    """The versions of one policy, for machines: ``api/policies/wa-cp-mp-166/versions.json``."""
+    return f"{API_DIR}/policies/{stem}/versions.json"
+
+
+def relative_url(from_src_uri: str, to_src_uri: str, use_directory_urls: bool) -> str:
+    """The link from the page built from one Markdown source to the page built from another."""
+    target = to_src_uri.removesuffix(".md")
+    target = f"{target}/" if use_directory_urls else f"{target}.html"
+    return to_root(from_src_uri, use_directory_urls) + target
 
 
 def codes_page_path() -> str:
