@@ -26,6 +26,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from policypress.build.git import git_output
 from policypress.build.provenance import source_date_epoch
 from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
@@ -97,6 +98,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._held: dict[str, dict[str, str]] = {}
         self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
         self._versions_json: dict[str, str] = {}
+        self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -217,7 +219,13 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         options = self.config.options()
         assert self.layout is not None
-        return published_versions(config_file, self.layout, lambda path: options.layout(path.resolve().parent), today)
+        key = (git_output(config_file.parent, "rev-parse", "HEAD"), today)
+        if self._published_for is None or self._published_for[0] != key:  # a preview rebuild reads history once
+            found = published_versions(
+                config_file, self.layout, lambda path: options.layout(path.resolve().parent), today
+            )
+            self._published_for = (key, found)
+        return self._published_for[1]
 
     def _entry(self, config: MkDocsConfig, stem: str, published: PublishedVersion, from_src_uri: str) -> VersionEntry:
         """How a page links and describes one version (``from_src_uri``: the page that shows it)."""
