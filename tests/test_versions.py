@@ -134,7 +134,10 @@ def test_asof_a_code(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def _build(root: Path) -> Path:
-    assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
+    """Build in this process, dated by the repository's own last commit (not a date an earlier build left)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        assert main(["-f", str(root / "mkdocs.yml"), "build"]) == 0
     return root / "site"
 
 
