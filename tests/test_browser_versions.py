@@ -1,0 +1,80 @@
+"""The date-of-service field in a real browser: on the current page of a policy with three versions, a
+date inside each window opens that version's page; a date before the first says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, serve
+from test_versions import _build, three_versions
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = _build(three_versions(tmp_path_factory.mktemp("browser-versions") / "repo"))
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == []  # the CSP let the script run, and nothing failed
+
+
+@pytest.mark.parametrize(("day", "version"), [("2024-12-15", 1), ("2025-03-01", 2), ("2025-12-31", 3)])
+def test_a_date_of_service_lands_on_the_version_in_effect(page: Any, base_url: str, day: str, version: int) -> None:
+    page.goto(base_url + "policies/wa-cp-mp-166/")
+    page.fill("#date-of-service", day)
+    page.click("form.date-of-service button")
+    page.wait_for_url(f"**/policies/wa-cp-mp-166/v{version}/")
+    assert page.locator(".policy-version strong").inner_text() == f"Version {version} of 3"
+    assert page.locator("#criterion-II").count() == 1
+
+
+def test_a_date_before_the_first_version_is_answered(page: Any, base_url: str) -> None:
+    page.goto(base_url + "policies/wa-cp-mp-166/")
+    page.fill("#date-of-service", "2023-01-01")
+    page.click("form.date-of-service button")
+    status = page.locator(".date-of-service-status")
+    status.wait_for()
+    assert status.inner_text() == "No version of this policy was in effect on 2023-01-01."
+    assert page.url.endswith("/policies/wa-cp-mp-166/")
+
+
+@pytest.mark.parametrize("path", ["policies/wa-cp-mp-166/", "policies/wa-cp-mp-166/v1/"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_version_pages_pass_axe(browser: Any, base_url: str, path: str, width: int) -> None:
+    """The versions table, the date field and the banner add no serious accessibility violation."""
+    assert AXE.exists(), "axe-core is not installed: run `make test`"
+    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(base_url + path)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+            })).violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+        )
+    finally:
+        context.close()
+    assert [v for v in violations if v["impact"] in ("serious", "critical")] == []
