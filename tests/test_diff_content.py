@@ -236,3 +236,33 @@ def test_a_reformatted_bariatric_policy_reviews_as_unchanged(repo: Repo, capsys:
     code, out, err = diff(repo, capsys, "main")
     assert (code, err) == (0, "")
     assert "Policies: 0 changed · 0 added · 0 removed · 0 renamed · 1 unchanged" in out
+
+
+def test_a_restriction_posted_inside_the_notice_period_is_refused(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = repo.read("mkdocs.yml").replace("  - policypress:\n", "  - policypress:\n      notice_days: 60\n")
+    repo.write("mkdocs.yml", config)
+    repo.commit("a 60-day notice period")
+    repo.replace(
+        POLICY,
+        '  - code: "43644"\n    description: >-\n      Laparoscopic gastric bypass with Roux-en-Y '
+        "gastroenterostomy, Roux limb 150 cm or shorter\n",
+        "",
+    )
+    repo.replace(POLICY, "references:\n", REVISION)
+    effective = next(line for line in repo.read(POLICY).splitlines() if line.startswith("effective_date:"))
+    line = repo.read(POLICY).splitlines().index(effective) + 1
+    repo.commit("restrict")  # committed 2025-01-01 (the test repository's clock)
+    code, _out, err = diff(repo, capsys, "main~1", "main", "--check")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"{POLICY}:{line}:17: OH.CP.MP.37: a change that restricts coverage (CPT 43644 removed from a supporting "
+        "table) takes effect 2025-03-01, 59 day(s) after it is posted on 2025-01-01; the plan's notice period is "
+        "60 days (plugins.policypress.notice_days): set effective_date to 2025-03-02 or later "
+        "[governance.notice_period]"
+    )
+    repo.replace(POLICY, effective, "effective_date: 2025-03-02")
+    repo.commit("take effect after the notice period")
+    code, _out, err = diff(repo, capsys, "main~2", "main", "--check")
+    assert code == 0, err

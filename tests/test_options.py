@@ -29,3 +29,13 @@ def test_the_plugin_declares_the_same_options_with_the_same_defaults() -> None:
     config.load_dict({})
     assert config.validate() == ([], [])
     assert config.options() == Options()
+
+
+def test_the_notice_period_is_a_whole_number_of_days() -> None:
+    assert options_from({"notice_days": 60}, "mkdocs.yml").notice_days == 60
+    for wrong in ("sixty", True, -1):
+        with pytest.raises(SourceError) as failed:
+            options_from({"notice_days": wrong}, "mkdocs.yml")
+        assert failed.value.diagnostics[0].message.startswith(
+            "plugins.policypress.notice_days: Expected type: <class 'int'> but received:"
+        )

@@ -30,7 +30,7 @@ class DateFormats:
 
 @dataclass(frozen=True)
 class Options:
-    """The policypress options; every one is text."""
+    """The policypress options: text, but for the notice period (a whole number of days)."""
 
     policy_dir: str = ProjectLayout.policy_dir
     bibliography: str = ProjectLayout.bibliography
@@ -41,6 +41,9 @@ class Options:
     """Display format of revision-log months; the seed shows 09/24."""
     pages_dir: str = "policies"
     """Folder of the site that holds one page per policy."""
+    notice_days: int = 0
+    """Days a change that restricts coverage must be posted before it takes effect (state rules: 45 or
+    60); ``diff --check`` refuses one posted later. 0: no notice period."""
 
     def layout(self, root: Path) -> ProjectLayout:
         """Where the sources are, for a project whose mkdocs.yml is in ``root``."""
@@ -61,16 +64,17 @@ def options_from(values: Mapping[str, Any], shown_file: str) -> Options:
     """
     known = {f.name for f in dataclasses.fields(Options)}
     given = {name: value for name, value in values.items() if name in known and value is not None}
+    kinds = {f.name: type(f.default) for f in dataclasses.fields(Options)}
     problems = [
         Diagnostic(
             shown_file,
             1,
             1,
             "config.invalid",
-            f"plugins.policypress.{name}: Expected type: {str!r} but received: {type(value)!r}",
+            f"plugins.policypress.{name}: Expected type: {kinds[name]!r} but received: {type(value)!r}",
         )
         for name, value in given.items()
-        if not isinstance(value, str)
+        if not isinstance(value, kinds[name]) or isinstance(value, bool) or (kinds[name] is int and value < 0)
     ]
     if problems:
         raise SourceError(problems)

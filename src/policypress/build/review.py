@@ -11,9 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from policypress.build.git import git_output
 from policypress.build.revisions import LayoutFor, Loader, load_revision, load_worktree, open_repository
 from policypress.errors import Diagnostic, ReviewError
 from policypress.load.loader import load_project
+from policypress.options import read_options
 from policypress.review.diff import Review, diff_projects
 from policypress.review.governance import check_governance
 from policypress.review.redline import RedlineSides, render_redline
@@ -68,7 +70,14 @@ def make_review(
         base_snapshot.sources.get(base_snapshot.bibliography_file),
         head_snapshot.sources.get(head_snapshot.bibliography_file),
     )
-    violations = check_governance(review, base_snapshot.project, head_snapshot.project, head_snapshot.sources)
+    violations = check_governance(
+        review,
+        base_snapshot.project,
+        head_snapshot.project,
+        head_snapshot.sources,
+        posted=_posted(config_file, head_snapshot),
+        notice_days=read_options(config_file).notice_days,
+    )
     redlines = _redlines(review, base_snapshot, head_snapshot) if redline_folder is not None else {}
     links = {
         redline.policy_id: str(PurePosixPath(redline_folder or ".") / f"{stem}.html")
@@ -77,6 +86,14 @@ def make_review(
     render = render_json if output_format == "json" else render_markdown
     report = render(review, base_snapshot.side, head_snapshot.side, violations, links)
     return ReviewOutcome(report, tuple(violations), summary(review), redlines)
+
+
+def _posted(config_file: Path, head: Snapshot) -> dt.date:
+    """When the head side is posted: its commit's date, or today for the working tree."""
+    if head.side.commit is None:
+        return dt.date.today()
+    stamp = git_output(config_file.resolve().parent, "show", "-s", "--format=%cI", head.side.commit)
+    return dt.datetime.fromisoformat(stamp).date() if stamp else dt.date.today()
 
 
 def write_redlines(folder: Path, redlines: dict[str, Redline]) -> None:

@@ -72,6 +72,7 @@ class PolicyPressConfig(base.Config):
     date_format = c.Type(str, default=Options.date_format)
     month_format = c.Type(str, default=Options.month_format)
     pages_dir = c.Type(str, default=Options.pages_dir)
+    notice_days = c.Type(int, default=Options.notice_days)
 
     def options(self) -> Options:
         """The validated options as the rest of policypress takes them."""

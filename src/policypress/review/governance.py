@@ -8,6 +8,8 @@
   characters, which make text read differently than it is stored ("Trojan Source"),
   whether typed raw or as a YAML ``\\u`` escape (``governance.hidden_character``).
 
+- With a notice period (``notice_days`` in mkdocs.yml), a change that restricts coverage must take
+  effect no sooner than that many days after it is posted (``governance.notice_period``).
 - A criterion that stays in force under a new number is a warning
   (``governance.criterion_renumbered``): a denial letter, an appeal or another page that
   cites the old number now means another criterion, which the warning quotes.
@@ -20,6 +22,7 @@ Each violation is a ``Diagnostic`` naming the head file, line and column. Errors
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -213,13 +216,55 @@ def check_renumbering(
     return found
 
 
+def restrictions(diff: PolicyDiff) -> list[str]:
+    """What in a change narrows coverage: a determination or a code moving across the line, a code taken
+    out of a table that supports coverage."""
+    found = [f"criterion {c.number} {c.direction}" for c in diff.criteria if c.direction == "coverage restricted"]
+    for code in diff.codes:
+        if code.direction == "coverage restricted":
+            found.append(f"{code.name} moved out of a supporting table")
+        elif code.change == "removed" and code.old_meaning == "supports_coverage":
+            found.append(f"{code.name} removed from a supporting table")
+    return found
+
+
+def check_notice(
+    diff: PolicyDiff, head: Project, document: YamlDocument | None, posted: dt.date, notice_days: int
+) -> list[Diagnostic]:
+    """A change that restricts coverage takes effect no sooner than the plan's notice period after posting."""
+    new = _policy(head, diff.head_file)
+    if notice_days <= 0 or diff.status != "changed" or new is None:
+        return []
+    narrowed = restrictions(diff)
+    days = (new.effective_date - posted).days
+    if not narrowed or days >= notice_days:
+        return []
+    line, col = _position(document, ("effective_date",))
+    earliest = posted + dt.timedelta(days=notice_days)
+    message = (
+        f"{diff.id}: a change that restricts coverage ({'; '.join(narrowed[:MAX_LISTED_CHANGES])}) takes effect "
+        f"{new.effective_date.isoformat()}, {days} day(s) after it is posted on {posted.isoformat()}; the plan's "
+        f"notice period is {notice_days} days (plugins.policypress.notice_days): set effective_date to "
+        f"{earliest.isoformat()} or later"
+    )
+    return [Diagnostic(diff.head_file or "", line, col, "governance.notice_period", message)]
+
+
 def check_governance(
-    review: Review, base: Project, head: Project, head_sources: Mapping[str, str]
+    review: Review,
+    base: Project,
+    head: Project,
+    head_sources: Mapping[str, str],
+    posted: dt.date | None = None,
+    notice_days: int = 0,
 ) -> tuple[Diagnostic, ...]:
-    """Every governance violation of a change, sorted by file and line."""
+    """Every governance violation of a change, sorted by file and line (``posted``: when the head side is
+    posted, for the notice period)."""
     found = check_hidden_characters(head_sources)
     for diff in review.changed:
         document = _document(head_sources, diff.head_file) if diff.head_file else None
         found.extend(check_revision_log(diff, base, head, document))
         found.extend(check_renumbering(diff, base, head, document))
+        if posted is not None:
+            found.extend(check_notice(diff, head, document, posted, notice_days))
     return tuple(sorted(found))
