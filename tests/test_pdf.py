@@ -31,7 +31,7 @@ HEADER = (
     "CLINICAL POLICY Sacroiliac Joint Interventions for Pain Management "
     "Reference Number: WA.CP.MP.166 Effective Date: 11/01/24"
 )
-TOP_MARGIN_PT = 1.05 * 72  # templates/pdf.css: @page margin
+TOP_MARGIN_PT = 1.05 * 72  # templates/pdf.typ: page margin
 BOTTOM_MARGIN_PT = 0.85 * 72
 NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -198,20 +198,17 @@ def test_every_font_is_embedded(reader: PdfReader) -> None:
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]
             names.add(re.sub(r"^/[A-Z]{6}\+", "", font["/BaseFont"]))
-    assert names == {"DejaVu-Sans", "DejaVu-Sans-Bold", "DejaVu-Sans-Oblique", "DejaVu-Sans-Bold-Oblique"}
+    # the fonts' own PostScript names (WeasyPrint wrote "DejaVu-Sans-Bold-Oblique" for "DejaVuSans-BoldOblique")
+    assert names == {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"}
 
 
-def test_page_content_is_deflated_at_the_chosen_level(reader: PdfReader) -> None:
-    """Each page's content stream is exactly what zlib makes of it at ``DEFLATE_LEVEL`` (not pydyf's 9)."""
-    from policypress.pdf.engine import DEFLATE_LEVEL
-
-    stored = []
+def test_page_content_is_deflated(reader: PdfReader) -> None:
+    """Each page's content stream is compressed (Typst's deflate; WeasyPrint's level knob is gone with it)."""
     for page in reader.pages:
         stream = page["/Contents"].get_object()
         assert stream["/Filter"] == "/FlateDecode"
-        stored.append(stream._data)  # the bytes as they are in the file
-    assert all(zlib.compress(zlib.decompress(raw), DEFLATE_LEVEL) == raw for raw in stored)
-    assert any(zlib.compress(zlib.decompress(raw), 9) != raw for raw in stored)
+        raw = stream._data  # the bytes as they are in the file
+        assert len(raw) < len(zlib.decompress(raw))
 
 
 def links(reader: PdfReader) -> tuple[list[str], list[str]]:

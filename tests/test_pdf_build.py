@@ -93,8 +93,8 @@ def test_fetcher_serves_the_project_templates_only(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
     (templates / "link-outside").symlink_to(tmp_path / "secret.txt")
     fetcher = AssetFetcher(str(templates))
-    response = fetcher.fetch(ASSET_BASE_URL + "pdf.css")
-    assert response.read() == (TEMPLATES / "pdf.css").read_bytes()
+    response = fetcher.fetch(ASSET_BASE_URL + "pdf.typ")
+    assert response.read() == (TEMPLATES / "pdf.typ").read_bytes()
     refused = [
         "file:///etc/passwd",
         ASSET_BASE_URL + "../../../etc/passwd",
@@ -253,7 +253,7 @@ def test_provenance_names_the_commit_and_whether_sources_differ(
     (project / "site").mkdir()
     (project / "site" / "stray.html").write_text("not a source", encoding="utf-8")
     assert source_provenance(layout, ["templates"]).commit == head
-    (project / "templates" / "pdf.css").write_text("/* changed */", encoding="utf-8")
+    (project / "templates" / "pdf.typ").write_text("// changed", encoding="utf-8")
     assert source_provenance(layout, ["templates"]).commit == f"{head}-dirty"
     assert source_provenance(layout, epoch=EPOCH).date == dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
 

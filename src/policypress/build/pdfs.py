@@ -49,7 +49,7 @@ class InProcessPdfMaker:
         pass
 
     def make(self, jobs: Iterable[PdfJob], deliver: Deliver) -> None:
-        from policypress.pdf.engine import render_pdf  # loads WeasyPrint: only when a PDF is made
+        from policypress.pdf.engine import render_pdf  # loads Typst: only when a PDF is made
 
         for job in jobs:
             deliver(job, render_pdf(job), False)

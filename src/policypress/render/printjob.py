@@ -3,13 +3,14 @@
 The PDF cannot drift from the web page because its body *is* the web page: the same
 Markdown that ``PageRenderer.render_policy`` gives MkDocs, converted by python-markdown
 with the site's own extensions (heading permalinks off) when the PDF is rendered, wrapped by
-``templates/pdf.html.j2`` with the document metadata and the running header and laid
-out by ``templates/pdf.css``. Everything a PDF depends on is gathered in a ``PdfJob``
+``templates/pdf.html.j2`` with the document metadata and the running header, and laid
+out by the print stylesheet ``templates/pdf.typ`` (``pdf.engine`` turns the HTML into
+Typst). Everything a PDF depends on is gathered in a ``PdfJob``
 (plain data, picklable, so worker processes can render it with ``pdf.engine``) whose
 ``cache_key`` hashes all of it together with the rendering engine.
 
-This module does not import WeasyPrint: the process that assembles the jobs and finds
-most of them in the cache never pays for loading it.
+This module does not import the PDF engine (Typst): the process that assembles the jobs and
+finds most of them in the cache never pays for loading it.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
 from policypress.sources.digest import tree_digest
 
-PDF_VARIANT = "pdf/a-3a"
-"""PDF/A-3, conformance A: archival, tagged (structure tree for screen readers), attachments allowed."""
+PDF_VARIANT = "pdf/a-3a+pdf/ua-1"
+"""PDF/A-3, conformance A (archival, tagged, attachments allowed), and PDF/UA-1 (accessible)."""
 PRINT_TEMPLATE = "pdf.html.j2"
-PRINT_STYLESHEET = "pdf.css"
+PRINT_STYLESHEET = "pdf.typ"
 BODY_PLACEHOLDER = "<!-- policypress: the policy page -->"
 try:
     POLICYPRESS_VERSION = version("policypress")
@@ -78,6 +79,7 @@ class PdfJob:
     wrapper: str
     """The print HTML document, with ``BODY_PLACEHOLDER`` where the page goes."""
     css: str
+    """The print stylesheet (``templates/pdf.typ``, Typst code that lays the page out)."""
     date: dt.datetime
     markdown_extensions: tuple[str, ...] = ("attr_list", "toc")
     markdown_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -90,7 +92,7 @@ class PdfJob:
     """Extra XMP properties (policy number, effective date, plan, source commit)."""
 
     def html(self) -> str:
-        """The document WeasyPrint prints: the wrapper with the page converted by the site's Markdown settings."""
+        """The print HTML: the wrapper with the page converted by the site's Markdown settings."""
         body = page_html(self.page, self.markdown_extensions, json.dumps(self.markdown_configs, sort_keys=True))
         return self.wrapper.replace(BODY_PLACEHOLDER, body, 1)
 

@@ -5,8 +5,8 @@ is mapped (``mmap``) when a call does not fit in the current one and unmapped as
 call returns, so code whose call depth keeps rising and falling across a chunk's end maps and
 unmaps a chunk, and takes fresh page faults, on every crossing (CPython issue gh-142183: fixed
 in 3.13 and 3.14 patch releases of 2026 by keeping one spare chunk; 3.11 and 3.12 keep the
-behaviour). WeasyPrint's layout is such code: about 900 crossings per policy PDF, a tenth of
-its rendering time.
+behaviour). WeasyPrint's layout was such code: about 900 crossings per policy PDF, a tenth of
+its rendering time; Typst lays out in Rust, so for PDFs this is now only a harmless habit.
 
 ``call_with_deep_frame_stack`` calls a function from a frame that declares a value stack of
 2 MiB (it uses two slots of it). CPython gives such a frame a fresh chunk of twice that size,

@@ -1,4 +1,4 @@
-"""PDFs rendered on every core and kept by content: worker processes, each loading WeasyPrint once, and the PDF cache.
+"""PDFs rendered on every core and kept by content: worker processes (each loads Typst once) and the PDF cache.
 
 ``CachedPdfMaker`` makes PDFs as ``build.pdfs.InProcessPdfMaker`` does, with the same
 bytes: a PDF whose cache key (``PdfJob.cache_key`` with the engine fingerprint) is in
@@ -38,7 +38,7 @@ def _interrupts_held() -> Iterator[None]:
 
 
 class RenderPool:
-    """Worker processes that render PDFs: one per core, each loading WeasyPrint and the fonts once.
+    """Worker processes that render PDFs: one per core, each loading Typst and the fonts once.
 
     Workers start when first needed; ``start()`` starts the first one ahead of need (the
     ``pdf`` command calls it before loading the sources, ``build`` before building the pages);
@@ -51,7 +51,7 @@ class RenderPool:
         self._engine: Future[str] | None = None
 
     def start(self) -> RenderPool:
-        """Start one worker now; it loads WeasyPrint and works out the engine fingerprint."""
+        """Start one worker now; it loads Typst and works out the engine fingerprint."""
         if self._engine is None:
             with _interrupts_held():
                 self._engine = self._workers().submit(_engine_fingerprint)
@@ -136,7 +136,7 @@ class CachedPdfMaker:
 
 
 def _start_worker() -> None:
-    """A worker's start: WeasyPrint, Pango and the fonts loaded once, before the first job.
+    """A worker's start: Typst and the fonts loaded once, before the first job.
 
     What is loaded by then lasts as long as the worker: frozen, the garbage collector never
     walks it again.
