@@ -106,40 +106,57 @@ def _typst_fonts() -> typst.Fonts:
     return typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=fonts.font_dirs())
 
 
-def render_pdf(job: PdfJob) -> bytes:
-    """The PDF/A bytes of ``job``; raises ``PdfError`` if the page asked for anything outside the project
-    or Typst could not make the PDF as promised (e.g. text no font covers)."""
+@dataclass(frozen=True)
+class TypstJob:
+    """A job as Typst gets it: the main source and the files beside it (attachments, images)."""
+
+    stem: str
+    source: str
+    files: tuple[tuple[str, bytes], ...]
+    document: TypstDocument
+
+
+def typst_job(job: PdfJob) -> TypstJob:
+    """The Typst source of ``job`` (stylesheet, document properties, attachments, the page) and its files;
+    raises ``PdfError`` if the page asked for anything outside the project."""
     if _PACKAGE_IMPORT.search(job.css):
         raise PdfError(f"{job.stem}.pdf: the print stylesheet imports a Typst package; only its own code is allowed")
     fetcher = AssetFetcher(job.asset_dir, job.attachments)
     document = convert(job.html(), fetcher.fetch_bytes, stem=job.stem)
     source = "\n".join([job.css, _preamble(document, job), document.body, ""])
+    files = [(f"attachments/{i}", a.data) for i, a in enumerate(job.attachments)] + list(document.images)
+    return TypstJob(job.stem, source, tuple(files), document)
+
+
+def compile_typst(prepared: TypstJob, date: dt.datetime) -> tuple[bytes, list[finish.Anchor]]:
+    """Typst's PDF of ``prepared`` and where each anchor of the page landed; ``PdfError`` if Typst refused."""
     with tempfile.TemporaryDirectory(prefix="policypress-pdf-") as folder:
         root = Path(folder)
-        (root / "attachments").mkdir()
-        for index, attachment in enumerate(job.attachments):
-            (root / "attachments" / str(index)).write_bytes(attachment.data)
-        for name, data in document.images:
+        for name, data in prepared.files:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(data)
         main = root / "policy.typ"
-        main.write_text(source, encoding="utf-8")
+        main.write_text(prepared.source, encoding="utf-8")
         compiler = typst.Compiler(str(main), root=str(root), font_paths=_typst_fonts())
         try:
             data, warnings = compiler.compile_with_warnings(
-                format="pdf", pdf_standards=list(PDF_STANDARDS), timestamp=job.date, pdf_tags=True
+                format="pdf", pdf_standards=list(PDF_STANDARDS), timestamp=date, pdf_tags=True
             )
             anchors = json.loads(compiler.eval(_ANCHOR_QUERY, format="json"))
         except typst.TypstError as error:
-            raise PdfError(f"{job.stem}.pdf: Typst could not make the PDF: {_typst_message(error)}") from None
+            raise PdfError(f"{prepared.stem}.pdf: Typst could not make the PDF: {_typst_message(error)}") from None
     if warnings:
-        raise PdfError(f"{job.stem}.pdf: Typst reported: " + "; ".join(_typst_message(w) for w in warnings))
+        raise PdfError(f"{prepared.stem}.pdf: Typst reported: " + "; ".join(_typst_message(w) for w in warnings))
     assert isinstance(data, bytes)
-    return finish.finish_pdf(
-        data,
-        info=_custom_info(document),
-        xmp_properties=job.metadata,
-        anchors=[finish.Anchor(name, int(at["page"]), _pt(at["x"]), _pt(at["y"])) for name, at in anchors],
-    )
+    return data, [finish.Anchor(name, int(at["page"]), _pt(at["x"]), _pt(at["y"])) for name, at in anchors]
+
+
+def render_pdf(job: PdfJob) -> bytes:
+    """The PDF/A bytes of ``job``; raises ``PdfError`` if the page asked for anything outside the project
+    or Typst could not make the PDF as promised (e.g. text no font covers)."""
+    prepared = typst_job(job)
+    data, anchors = compile_typst(prepared, job.date)
+    return finish.finish_pdf(data, info=_custom_info(prepared.document), xmp_properties=job.metadata, anchors=anchors)
 
 
 def _typst_message(error: typst.TypstError | typst.TypstWarning) -> str:

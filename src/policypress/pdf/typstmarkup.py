@@ -96,18 +96,13 @@ def parse_html(html: str) -> Element:
 
 def typst_string(text: str) -> str:
     """``text`` as a Typst string literal: shows exactly these characters, whatever they are."""
-    out = ['"']
-    for char in text:
-        if char == "\\":
-            out.append("\\\\")
-        elif char == '"':
-            out.append('\\"')
-        elif char < " " or char == "\x7f":
-            out.append(f"\\u{{{ord(char):x}}}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    if _CONTROL.search(escaped):
+        escaped = _CONTROL.sub(lambda m: f"\\u{{{ord(m.group(0)):x}}}", escaped)
+    return f'"{escaped}"'
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def typst_text(text: str) -> str:
