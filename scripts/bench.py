@@ -8,6 +8,8 @@ In one run, on one library made by ``scripts/generate_library.py``:
            same pages, pre-rendered to Markdown with policypress's ``PageRenderer`` (untimed)
 - check    ``policypress check`` with an empty ``.cache`` (``check_s``), and again after editing one policy
 - pdf_all  ``policypress pdf`` with an empty PDF cache (every PDF), if a ``pdf`` subcommand exists
+- pdf_floor the plain Typst compile of the same documents on as many processes (``scripts/pdf_floor.py``:
+           sources prepared untimed), the floor of the PDF stage; ``pdf_ratio`` = pdf_all / pdf_floor
 - pdf_one  ``policypress pdf`` after editing one policy
 - site     ``policypress build`` (run after the PDF steps, so its PDFs come from the PDF cache)
 - preview  ``mkdocs serve``: from writing a new title into one policy to the page showing it
@@ -15,7 +17,7 @@ In one run, on one library made by ``scripts/generate_library.py``:
 
 Every command runs as a subprocess; its peak memory is the child's max RSS (``os.wait4``). Prints a
 table, then as the last line: ``bench: N=… site_s=… naive_s=… ratio=… check_s=… pdf_all_s=…
-pdf_one_s=… preview_s=… site_mb=…`` (``nan`` for a step that could not run).
+pdf_floor_s=… pdf_ratio=… pdf_one_s=… preview_s=… site_mb=…`` (``nan`` for a step that could not run).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "scripts" / "generate_library.py"
+PDF_FLOOR = ROOT / "scripts" / "pdf_floor.py"
 NAN = float("nan")
 
 NAIVE_MKDOCS_YML = """\
@@ -263,7 +266,7 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
 
     # (d), (e) PDFs, only when the command exists
     pdf_exists = has_pdf_command()
-    pdf_all = pdf_one = NAN
+    pdf_all = pdf_one = pdf_floor = NAN
     if pdf_exists:
         log = logs / "pdf.log"
         shutil.rmtree(project / ".cache", ignore_errors=True)
@@ -274,6 +277,8 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
             pdf_all, pdf_one = cold.seconds, one.seconds
             rows.append(Row("policypress pdf, all (cold)", cold.seconds, cold.max_rss_mb, f"{n} PDFs"))
             rows.append(Row("policypress pdf, one edited", one.seconds, one.max_rss_mb, victim.name))
+            pdf_floor = measure_pdf_floor(project, logs / "pdf-floor.log")
+            rows.append(Row("plain Typst compile (floor)", pdf_floor, NAN, f"{n} documents"))
         else:
             failed = f"failed (exit {one.returncode or cold.returncode}), see {log}"
             rows.append(Row("policypress pdf, all (cold)", NAN, NAN, failed))
@@ -309,9 +314,20 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
     print(f"ratio site/naive = {ratio:.2f}; site {site_mb:.1f} MB vs naive {naive_mb:.1f} MB")
     return (
         f"bench: N={n} site_s={fmt(build_run.seconds)} naive_s={fmt(naive_run.seconds)} ratio={ratio:.2f} "
-        f"check_s={fmt(check_run.seconds)} pdf_all_s={fmt(pdf_all)} pdf_one_s={fmt(pdf_one)} "
+        f"check_s={fmt(check_run.seconds)} pdf_all_s={fmt(pdf_all)} pdf_floor_s={fmt(pdf_floor)} "
+        f"pdf_ratio={fmt(pdf_all / pdf_floor)} pdf_one_s={fmt(pdf_one)} "
         f"preview_s={fmt(preview)} site_mb={fmt(site_mb, 1)}"
     )
+
+
+def measure_pdf_floor(project: Path, log: Path) -> float:
+    """Seconds of the plain Typst compile of every policy's document (``scripts/pdf_floor.py``), or nan."""
+    with log.open("ab") as out:
+        result = subprocess.run(
+            [sys.executable, str(PDF_FLOOR), str(project)], cwd=project, stdout=subprocess.PIPE, stderr=out, check=False
+        )
+    match = re.search(rb"floor_s=([0-9.]+)", result.stdout)
+    return float(match.group(1)) if result.returncode == 0 and match else NAN
 
 
 def main(argv: list[str] | None = None) -> int:

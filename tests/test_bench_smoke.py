@@ -15,7 +15,18 @@ from conftest import ROOT
 
 GENERATOR = ROOT / "scripts" / "generate_library.py"
 BENCH = ROOT / "scripts" / "bench.py"
-FIELDS = ("site_s", "naive_s", "ratio", "check_s", "pdf_all_s", "pdf_one_s", "preview_s", "site_mb")
+FIELDS = (
+    "site_s",
+    "naive_s",
+    "ratio",
+    "check_s",
+    "pdf_all_s",
+    "pdf_floor_s",
+    "pdf_ratio",
+    "pdf_one_s",
+    "preview_s",
+    "site_mb",
+)
 LAST_LINE = re.compile(r"bench: N=(\d+) " + " ".join(rf"{name}=(\S+)" for name in FIELDS))
 
 
@@ -66,5 +77,5 @@ def test_bench_smoke_last_line(tmp_path: Path) -> None:
     values = dict(zip(FIELDS, (float(v) for v in match.groups()[1:]), strict=True))
     for name in ("site_s", "naive_s", "ratio", "check_s", "preview_s", "site_mb"):
         assert math.isfinite(values[name]) and values[name] > 0, (name, last)
-    for name in ("pdf_all_s", "pdf_one_s"):  # nan only when there is no `policypress pdf`
+    for name in ("pdf_all_s", "pdf_floor_s", "pdf_ratio", "pdf_one_s"):  # nan only when there is no `policypress pdf`
         assert math.isnan(values[name]) or values[name] > 0, (name, last)
