@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -40,6 +40,8 @@ from policypress.render.printjob import POLICYPRESS_VERSION, Attachment, PdfJob
 
 ASSET_BASE_URL = "file:///policypress/templates/"
 """The virtual address of the project's template folder in the print HTML: no machine path reaches the PDF."""
+DOCUMENT_STYLESHEET = Path(__file__).with_name("document.typ")
+"""The layout of documents that are not policy pages (redlines): the package's own, not the project's."""
 PDF_STANDARDS = ("a-3a", "ua-1")
 """PDF/A-3a (archival, tagged, attachments allowed) and PDF/UA-1 (accessible): Typst checks both while writing."""
 _ENGINE_PACKAGES = ("typst", "markdown", "fonttools")
@@ -123,7 +125,7 @@ def typst_job(job: PdfJob) -> TypstJob:
         raise PdfError(f"{job.stem}.pdf: the print stylesheet imports a Typst package; only its own code is allowed")
     fetcher = AssetFetcher(job.asset_dir, job.attachments)
     document = convert(job.html(), fetcher.fetch_bytes, stem=job.stem)
-    source = "\n".join([job.css, _preamble(document, job), document.body, ""])
+    source = "\n".join([job.css, _preamble(document, job.date, job.attachments), document.body, ""])
     files = [(f"attachments/{i}", a.data) for i, a in enumerate(job.attachments)] + list(document.images)
     return TypstJob(job.stem, source, tuple(files), document)
 
@@ -170,11 +172,11 @@ def _pt(length: str) -> float:
     return float(length.removesuffix("pt"))
 
 
-def _preamble(document: TypstDocument, job: PdfJob) -> str:
+def _preamble(document: TypstDocument, date: dt.datetime, attachments: Sequence[Attachment]) -> str:
     """The document's properties, running header and attachments, as calls of the stylesheet."""
     meta = document.meta
     keywords = [word.strip() for word in meta.get("keywords", "").split(",") if word.strip()]
-    date = job.date.astimezone(dt.UTC)
+    date = date.astimezone(dt.UTC)
     lines = [
         "#show: pp-document.with(",
         f"  title: {typst_string(document.title)},",
@@ -188,13 +190,24 @@ def _preamble(document: TypstDocument, job: PdfJob) -> str:
         f"  header-right: ({''.join(typst_string(line) + ', ' for line in document.header_right)}),",
         ")",
     ]
-    for index, attachment in enumerate(job.attachments):
+    for index, attachment in enumerate(attachments):
         lines.append(
             f"#pdf.attach({typst_string(attachment.name)}, read({typst_string(f'/attachments/{index}')}, "
             f'encoding: none), relationship: "source", mime-type: {typst_string(attachment.media_type)}, '
             f"description: {typst_string(attachment.description)})"
         )
     return "\n".join(line for line in lines if line)
+
+
+def render_document_pdf(name: str, html: str, date: dt.datetime) -> bytes:
+    """A self-contained HTML document (a redline) as a tagged PDF/A-3a and PDF/UA-1 dated ``date``, laid out by
+    the package's own stylesheet (``document.typ``); it may fetch nothing."""
+    stem = name.removesuffix(".pdf")
+    document = convert(html, AssetFetcher("").fetch_bytes, stem=stem)
+    stylesheet = DOCUMENT_STYLESHEET.read_text(encoding="utf-8")
+    source = "\n".join([stylesheet, _preamble(document, date, ()), document.body, ""])
+    data, anchors = compile_typst(TypstJob(stem, source, document.images, document), date)
+    return finish.finish_pdf(data, info=_custom_info(document), xmp_properties=(), anchors=anchors)
 
 
 def _custom_info(document: TypstDocument) -> list[tuple[str, str]]:

@@ -48,6 +48,10 @@ class Element:
         classes = self.classes()
         return classes[0] if classes else ""
 
+    def class_names(self) -> str:
+        """The element's classes, one space between each (the stylesheet tests them by name)."""
+        return " ".join(self.classes())
+
     def elements(self) -> Iterator[Element]:
         """Every element below this one, in document order."""
         for child in self.children:
@@ -239,7 +243,7 @@ class _Converter:
                 label = f"#{_label(element.attrs['id'])}"
             return f"#heading(level: {tag[1]})[{self.inline(element.children, trim=True)}]{label}"
         if tag == "p":
-            return f"{anchor}#pp-p({typst_string(element.first_class())})[{self.inline(element.children, trim=True)}]"
+            return f"{anchor}#pp-p({typst_string(element.class_names())})[{self.inline(element.children, trim=True)}]"
         if tag in ("ul", "ol"):
             return anchor + self.list(element)
         if tag == "table":
@@ -257,7 +261,7 @@ class _Converter:
                 number, rest = self._criterion_number(li.children)
                 numbers.append(typst_string(number))
                 bodies.append(f"[{self._anchor(li)}{self.item(rest)}]")
-            return f"#pp-criteria(({', '.join(numbers)},), {', '.join(bodies)})"
+            return f"#pp-criteria({_array(numbers)}, {', '.join(bodies)})"
         bodies = [f"[{self._anchor(li)}{self.item(li.children)}]" for li in items]
         if element.tag == "ol":
             return f"#pp-references({', '.join(bodies)})"
@@ -285,13 +289,17 @@ class _Converter:
                 continue
             marks = [f"[{self.item(c.children)}]" for c in cells]
             marks[0] = f"[{self._anchor(row)}{marks[0][1:]}"
+            marks = [
+                f"table.cell(colspan: {int(c.attrs['colspan'])}){mark}"
+                if c.attrs.get("colspan", "").isdigit() and int(c.attrs["colspan"]) > 1
+                else mark
+                for c, mark in zip(cells, marks, strict=True)
+            ]
             if not header and all(c.tag == "th" for c in cells):
                 header = marks
             else:
-                body.append(f"({', '.join(marks)},)")
-        if not header:
-            raise PdfError("a table of the page has no header row")
-        return f"#pp-table({typst_string(kind)}, ({', '.join(header)},), {', '.join(body)})"
+                body.append(_array(marks))
+        return f"#pp-table({typst_string(kind)}, {_array(header)}, {', '.join(body)})"
 
     # inline
 
@@ -329,10 +337,14 @@ class _Converter:
             return f"{anchor}#super[{inner}]"
         if tag == "sub":
             return f"{anchor}#sub[{inner}]"
+        if tag in ("del", "s", "strike"):
+            return f"{anchor}#strike[{inner}]"
+        if tag in ("ins", "u"):
+            return f"{anchor}#underline[{inner}]"
         if tag == "a":
             return anchor + self.link(element, inner)
         if tag == "span" and element.first_class():
-            return f"{anchor}#pp-span({typst_string(element.first_class())})[{inner}]"
+            return f"{anchor}#pp-span({typst_string(element.class_names())})[{inner}]"
         return anchor + inner
 
     def link(self, element: Element, inner: str) -> str:
@@ -361,6 +373,11 @@ class _Converter:
             return ""
         self.anchors.append(name)
         return f"#pp-anchor({typst_string(name)})"
+
+
+def _array(items: list[str]) -> str:
+    """A Typst array of ``items`` (``(a,)`` for one, ``()`` for none)."""
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 def _extension(url: str) -> str:
