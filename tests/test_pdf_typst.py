@@ -122,11 +122,13 @@ def test_attachments_are_extractable_with_pdfdetach(pdf_path: Path, document: tu
 
 
 def article_text(site: Path, stem: str) -> str:
-    """The web page's article as a reader sees it, web-only parts (permalinks, the PDF link) removed."""
+    """The web page's article as a reader sees it, web-only parts removed: permalinks, the PDF link, the page's
+    own table of contents, forms, and the list of versions (links to the other versions' pages)."""
     soup = BeautifulSoup((site / "policies" / stem / "index.html").read_text(encoding="utf-8"), "html.parser")
     article = soup.select_one("article.md-content__inner")
     assert article is not None
-    for web_only in article.select("a.headerlink, p.policy-pdf"):
+    web_only_parts = "a.headerlink, p.policy-pdf, details.page-contents, form, h2#versions, div.policy-versions"
+    for web_only in article.select(web_only_parts):
         web_only.decompose()
     # what the page's stylesheet draws (bullets, reference numbers) is text in the PDF
     for item in article.select("ul.bullets > li"):

@@ -21,8 +21,10 @@ from html.parser import HTMLParser
 from policypress.errors import PdfError
 
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
-SKIPPED = frozenset({"head", "title", "style", "script", "template", "noscript"})
-"""Elements whose content never reaches the paper (the head is read for metadata only)."""
+SKIPPED = frozenset(
+    {"head", "title", "style", "script", "template", "noscript", "form", "button", "input", "select", "textarea"}
+)
+"""Elements whose content never reaches the paper (the head is read for metadata only; forms work on the web only)."""
 RESOURCE_ATTRIBUTES = {"src", "data", "poster", "srcset", "background"}
 """Attributes whose URL a browser would load (``href`` counts on ``<link>`` only)."""
 BLOCKS = frozenset(
@@ -215,6 +217,8 @@ class _Converter:
                 out.append(f"#pp-p({typst_string('')})[{text}]")
 
         for node in nodes:
+            if isinstance(node, Element) and "hidden" in node.attrs:
+                continue
             if isinstance(node, Element) and (node.tag in BLOCKS or node.tag in SKIPPED):
                 flush()
                 markup = self.block(node)
@@ -319,6 +323,8 @@ class _Converter:
 
     def inline_element(self, element: Element) -> str:
         tag = element.tag
+        if tag in SKIPPED or "hidden" in element.attrs:
+            return ""
         anchor = self._anchor(element)
         inner = self.inline(element.children)
         if tag in SKIPPED:
