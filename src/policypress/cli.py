@@ -13,6 +13,7 @@ import argparse
 import errno
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
@@ -29,7 +30,14 @@ from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
 from policypress.build.workspace import Workspace
-from policypress.errors import SIGNALS_RECEIVED, BuildInterrupted, PolicyPressError, ReviewError
+from policypress.errors import (
+    INTERRUPTS,
+    SIGNALS_RECEIVED,
+    BuildInterrupted,
+    PolicyPressError,
+    ReviewError,
+    interrupts_held,
+)
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
 from policypress.options import Options, read_options, theme_sources
 from policypress.project import Project, ProjectLayout
@@ -56,6 +64,7 @@ def _workspace(args: argparse.Namespace, config_file: Path | None = None) -> tup
 def command_check(args: argparse.Namespace) -> int:
     """Validate every source and trial-render every page; exit 1 on errors (or warnings with --strict)."""
     _options, workspace = _workspace(args)
+    BuildInterrupted.doing("checking the sources")
     project, _renderer = check_site(workspace)
     warnings = [note for note in project.notes if note.severity == "warning"]
     infos = [note for note in project.notes if note.severity == "info"]
@@ -88,7 +97,9 @@ def command_build(args: argparse.Namespace) -> int:
     _options, workspace = _workspace(args, config_file)
     site_dir = (root / args.site_dir).resolve()
     refuse_unsafe_site_dir(site_dir, root, _sources(workspace, config_file))  # before anything is written
+    BuildInterrupted.doing("loading the sources")
     project, renderer = check_site(workspace, trial_render=False)
+    BuildInterrupted.doing("building the pages")
     maker = workspace.pdf_maker()
     try:
         maker.start()  # loads the PDF engine on another core while this one builds the pages
@@ -102,9 +113,13 @@ def command_build(args: argparse.Namespace) -> int:
                 build(config)
             except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                 raise PolicyPressError(str(exc)) from None
+            BuildInterrupted.doing("making the PDFs")
             _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
-            swap_in(staging, site_dir)
-            BuildInterrupted.published = True
+            BuildInterrupted.doing("publishing the new site")
+            with interrupts_held():  # the swap and its record are one step: the message says which site is there
+                swap_in(staging, site_dir)
+                BuildInterrupted.published = True
+            BuildInterrupted.doing("finishing")
     finally:
         maker.close()
     print(f"site built: {site_dir}")
@@ -136,10 +151,12 @@ def command_pdf(args: argparse.Namespace) -> int:
     maker = workspace.pdf_maker(use_cache=not args.no_cache)
     try:
         maker.start()  # loads the PDF engine on another core while this one loads the sources
+        BuildInterrupted.doing("loading the sources")
         project, renderer = check_site(workspace, trial_render=False)  # the PDFs render every page anyway
         epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
         config = load_config(str(config_file), strict=True)
         out_dir = site_dir / PDF_DIR
+        BuildInterrupted.doing("making the PDFs")
         _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
     finally:
         maker.close()
@@ -389,6 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace) -> int:
     """The command's exit code; every user error goes through ``_report``."""
+    BuildInterrupted.published = False  # each command of a process (the tests run many) starts afresh
+    BuildInterrupted.doing("starting")
     try:
         code = int(args.run(args))
         if _signalled():  # a signal that a C extension swallowed: the user still asked to stop
@@ -429,8 +448,7 @@ def _signalled() -> bool:
 
 
 def _interruption() -> BuildInterrupted:
-    name = SIGNALS_RECEIVED[0] if SIGNALS_RECEIVED else "SIGINT"
-    return BuildInterrupted(f"stopped by {name}" + (" (Ctrl-C)" if name == "SIGINT" else ""))
+    return BuildInterrupted.received()
 
 
 def _report(error: PolicyPressError) -> int:
@@ -445,6 +463,9 @@ def run() -> NoReturn:
     (``speed.fastexit``), or under ``--plain`` the interpreter's own exit."""
     args = build_parser().parse_args()
     code = _run_command(args)
+    # the outcome is decided and reported: an interrupt from here on would only cut the exit in two
+    for sent in INTERRUPTS:
+        signal.signal(sent, signal.SIG_IGN)
     if args.plain:
         sys.exit(code)
     from policypress.speed.fastexit import exit_fast
