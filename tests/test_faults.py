@@ -4,14 +4,15 @@ already published): interrupts at many moments of a build, a full disk, outputs 
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -309,32 +310,95 @@ def test_the_twenty_moments_reach_every_step_of_a_build(sent: str) -> None:
     assert list(named.values()).count("done") <= 1, named
 
 
-def test_a_full_disk_is_named_and_the_site_stays(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import policypress.cli as cli
+# A full disk ----------------------------------------------------------------------------------
 
-    before = _digest(project / "site")
 
-    def full(*_args: object, **_options: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(project / ".site-build-1" / "pdf" / "x.pdf"))
-
-    monkeypatch.setattr(cli, "_write_pdfs", full)
-    capsys.readouterr()
-    assert main(["-f", str(project / "mkdocs.yml"), "build"]) == 1
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert err.endswith(
-        f"error: cannot write {project}/.site-build-1/pdf/x.pdf: No space left on device; site/ was left as it was\n"
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A file system of its own (a 16 MB tmpfs), so the kernel itself answers "No space left on device"."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs the suite as root)")
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True, check=False
     )
-    assert _digest(project / "site") == before
+    if result.returncode != 0 and "permission denied" in result.stderr.lower():
+        pytest.skip(f"this machine refuses mounts even to root: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
-@pytest.mark.parametrize(("output", "message"), [("site", "is a folder"), ("/proc/version", "cannot be written")])
-def test_a_report_output_that_cannot_be_written_is_named(
-    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, output: str, message: str
+def _fill(disk: Path, leave: int) -> None:
+    """Take all the room on ``disk`` but ``leave`` bytes."""
+    free = shutil.disk_usage(disk).free
+    with (disk / "filler").open("wb") as filler:
+        os.posix_fallocate(filler.fileno(), 0, free - leave)
+    assert abs(shutil.disk_usage(disk).free - leave) <= 4096
+
+
+def _used(folder: Path) -> int:
+    """Bytes ``folder`` takes on its disk (whole blocks, as the file system counts them)."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("where", ["theme", "pdf"])
+def test_a_full_disk_is_named_and_the_site_stays(project: Path, small_disk: Path, where: str) -> None:
+    """The new site is built beside the old: with room for almost nothing, the theme's files fail; with
+    room for all but half the PDF, the PDF (written last) does. Either way one line names the file and the
+    kernel's reason, the published site stays byte for byte, no staging folder is left."""
+    site = small_disk / "site"
+    shutil.copytree(project / "site", site)
+    before = _digest(site)
+    pdf = site / "pdf" / f"{SEED_STEM}.pdf"
+    leave = 64 * 1024 if where == "theme" else _used(site) - pdf.stat().st_blocks * 512 // 2
+    _fill(small_disk, leave)
+    command = [sys.executable, "-m", "policypress", "-f", str(project / "mkdocs.yml"), "build", "--site-dir", str(site)]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    said = re.fullmatch(
+        rf"error: cannot write ({re.escape(str(site))}/\S+): No space left on device \(the new site is built beside "
+        rf"the old one before it replaces it: it needs more than the ([0-9.]+) (kB|MB) free in "
+        rf"{re.escape(str(small_disk))}; "
+        rf"the published site takes ([0-9.]+) MB\); site/ was left as it was\n",
+        result.stderr,
+    )
+    assert said, result.stderr
+    if where == "pdf":
+        assert said[1] == str(pdf)
+    else:
+        assert said[1].startswith(f"{site}/assets/")
+    free = float(said[2]) * (1e3 if said[3] == "kB" else 1e6)
+    assert abs(free - shutil.disk_usage(small_disk).free) < 0.1e6
+    assert float(said[4]) == round(sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6, 1)
+    assert _digest(site) == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "site"]  # no staging folder left
+
+
+def test_a_report_onto_a_full_disk_is_named_and_the_old_report_stays(
+    project: Path, small_disk: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    report = small_disk / "review.md"
+    report.write_text("the last review\n", encoding="utf-8")
+    _fill(small_disk, 0)
+    _commit(project, monkeypatch)
+    capsys.readouterr()
+    assert main(["-f", str(project / "mkdocs.yml"), "diff", "HEAD", "-o", str(report)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: -o {report}: cannot be written (No space left on device)\n"
+    assert report.read_text(encoding="utf-8") == "the last review\n"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "review.md"]
+
+
+def _commit(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the project a git repository with its sources committed, and the folder the commands run from."""
     monkeypatch.chdir(project)  # "site" is the project's built site/, whatever folder the tests run from
+    if (project / ".git").exists():
+        return
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     env = {
         "GIT_CONFIG_GLOBAL": os.devnull,
@@ -343,14 +407,18 @@ def test_a_report_output_that_cannot_be_written_is_named(
         "GIT_COMMITTER_NAME": "a",
         "GIT_COMMITTER_EMAIL": "a@b",
     }
-    subprocess.run(
-        ["git", "add", "mkdocs.yml", "templates", "docs", "overrides", "policy", "references.bib"],
-        cwd=project,
-        check=True,
-    )
+    sources = ["mkdocs.yml", "templates", "docs", "overrides", "policy", "references.bib"]
+    subprocess.run(["git", "add", *sources], cwd=project, check=True)
     subprocess.run(
         ["git", "commit", "-q", "--allow-empty", "-m", "base"], cwd=project, check=True, env={**os.environ, **env}
     )
+
+
+@pytest.mark.parametrize(("output", "message"), [("site", "is a folder"), ("/proc/version", "cannot be written")])
+def test_a_report_output_that_cannot_be_written_is_named(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, output: str, message: str
+) -> None:
+    _commit(project, monkeypatch)
     capsys.readouterr()
     assert main(["-f", str(project / "mkdocs.yml"), "diff", "HEAD", "-o", output]) == 1
     err = capsys.readouterr().err

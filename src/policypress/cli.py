@@ -13,6 +13,7 @@ import argparse
 import errno
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -38,6 +39,7 @@ from policypress.errors import (
     ReviewError,
     interrupts_held,
 )
+from policypress.files import write_atomically
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
 from policypress.options import Options, read_options, theme_sources
 from policypress.project import Project, ProjectLayout
@@ -106,24 +108,50 @@ def command_build(args: argparse.Namespace) -> int:
         epoch = source_date_epoch(root, project, os.environ.get("SOURCE_DATE_EPOCH"))
         os.environ["SOURCE_DATE_EPOCH"] = epoch  # MkDocs dates the sitemap by it
         _log_mkdocs_warnings()
-        with staging_folder(site_dir) as staging:
-            config = load_config(str(config_file), site_dir=str(staging), strict=True)
-            config.plugins["policypress"].use_checked(workspace, project, renderer)
-            try:
-                build(config)
-            except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
-                raise PolicyPressError(str(exc)) from None
-            BuildInterrupted.doing("making the PDFs")
-            _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
-            BuildInterrupted.doing("publishing the new site")
-            with interrupts_held():  # the swap and its record are one step: the message says which site is there
-                swap_in(staging, site_dir)
-                BuildInterrupted.published = True
-            BuildInterrupted.doing("finishing")
+        staging = site_dir
+        try:
+            with staging_folder(site_dir) as staging:
+                config = load_config(str(config_file), site_dir=str(staging), strict=True)
+                config.plugins["policypress"].use_checked(workspace, project, renderer)
+                try:
+                    build(config)
+                except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
+                    raise PolicyPressError(str(exc)) from None
+                BuildInterrupted.doing("making the PDFs")
+                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
+                BuildInterrupted.doing("publishing the new site")
+                with interrupts_held():  # the swap and its record are one step: the message says which site is there
+                    swap_in(staging, site_dir)
+                    BuildInterrupted.published = True
+                BuildInterrupted.doing("finishing")
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise _no_space(exc, staging, site_dir) from None  # said once the staging folder is gone
     finally:
         maker.close()
     print(f"site built: {site_dir}")
     return EXIT_OK
+
+
+def _no_space(exc: OSError, staging: Path, site_dir: Path) -> PolicyPressError:
+    """A full disk while building the new site: which file, and how much room the new site needs."""
+    written = exc.filename2 or exc.filename  # a copy names its source first, the file it wrote second
+    shown = str(site_dir) + "/ (the new site)"
+    if written is not None:
+        path = Path(os.fsdecode(written))
+        shown = str(site_dir / path.relative_to(staging)) if path.is_relative_to(staging) else str(path)
+    free = shutil.disk_usage(site_dir.parent).free
+    published = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file()) if site_dir.is_dir() else 0
+    return PolicyPressError(
+        f"cannot write {shown}: {exc.strerror} (the new site is built beside the old one before it replaces it: "
+        f"it needs more than the {_size(free)} free in {site_dir.parent}; the published site takes "
+        f"{_size(published)}); site/ was left as it was"
+    )
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
 
 
 def _sources(workspace: Workspace, config_file: Path) -> list[Path]:
@@ -259,7 +287,7 @@ def _write_text(path: Path, text: str) -> None:
     _refuse_folder(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text.encode("utf-8"))  # a full disk leaves the old report, not half a new one
     except OSError as exc:
         raise PolicyPressError(f"-o {path}: cannot be written ({exc.strerror or exc})") from None
 
@@ -423,7 +451,8 @@ def _run_command(args: argparse.Namespace) -> int:
     except OSError as exc:
         if exc.errno not in _WRITE_ERRORS:
             raise
-        where = f" {exc.filename}" if exc.filename else ""
+        written = exc.filename2 or exc.filename  # a copy names its source first, the file it wrote second
+        where = f" {os.fsdecode(written)}" if written else ""
         print(f"error: cannot write{where}: {exc.strerror}; site/ was left as it was", file=sys.stderr)
         return EXIT_USER_ERROR
     except Exception:  # a bug in policypress, not the user's fault
