@@ -13,6 +13,8 @@ import argparse
 import errno
 import logging
 import os
+import shutil
+import signal
 import sys
 import time
 import traceback
@@ -29,7 +31,15 @@ from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
 from policypress.build.workspace import Workspace
-from policypress.errors import SIGNALS_RECEIVED, BuildInterrupted, PolicyPressError, ReviewError
+from policypress.errors import (
+    INTERRUPTS,
+    SIGNALS_RECEIVED,
+    BuildInterrupted,
+    PolicyPressError,
+    ReviewError,
+    interrupts_held,
+)
+from policypress.files import write_atomically
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
 from policypress.options import Options, read_options, theme_sources
 from policypress.project import Project, ProjectLayout
@@ -56,6 +66,7 @@ def _workspace(args: argparse.Namespace, config_file: Path | None = None) -> tup
 def command_check(args: argparse.Namespace) -> int:
     """Validate every source and trial-render every page; exit 1 on errors (or warnings with --strict)."""
     _options, workspace = _workspace(args)
+    BuildInterrupted.doing("checking the sources")
     project, _renderer = check_site(workspace)
     warnings = [note for note in project.notes if note.severity == "warning"]
     infos = [note for note in project.notes if note.severity == "info"]
@@ -88,27 +99,59 @@ def command_build(args: argparse.Namespace) -> int:
     _options, workspace = _workspace(args, config_file)
     site_dir = (root / args.site_dir).resolve()
     refuse_unsafe_site_dir(site_dir, root, _sources(workspace, config_file))  # before anything is written
+    BuildInterrupted.doing("loading the sources")
     project, renderer = check_site(workspace, trial_render=False)
+    BuildInterrupted.doing("building the pages")
     maker = workspace.pdf_maker()
     try:
         maker.start()  # loads the PDF engine on another core while this one builds the pages
         epoch = source_date_epoch(root, project, os.environ.get("SOURCE_DATE_EPOCH"))
         os.environ["SOURCE_DATE_EPOCH"] = epoch  # MkDocs dates the sitemap by it
         _log_mkdocs_warnings()
-        with staging_folder(site_dir) as staging:
-            config = load_config(str(config_file), site_dir=str(staging), strict=True)
-            config.plugins["policypress"].use_checked(workspace, project, renderer)
-            try:
-                build(config)
-            except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
-                raise PolicyPressError(str(exc)) from None
-            _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
-            swap_in(staging, site_dir)
-            BuildInterrupted.published = True
+        staging = site_dir
+        try:
+            with staging_folder(site_dir) as staging:
+                config = load_config(str(config_file), site_dir=str(staging), strict=True)
+                config.plugins["policypress"].use_checked(workspace, project, renderer)
+                try:
+                    build(config)
+                except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
+                    raise PolicyPressError(str(exc)) from None
+                BuildInterrupted.doing("making the PDFs")
+                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
+                BuildInterrupted.doing("publishing the new site")
+                with interrupts_held():  # the swap and its record are one step: the message says which site is there
+                    swap_in(staging, site_dir)
+                    BuildInterrupted.published = True
+                BuildInterrupted.doing("finishing")
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise _no_space(exc, staging, site_dir) from None  # said once the staging folder is gone
     finally:
         maker.close()
     print(f"site built: {site_dir}")
     return EXIT_OK
+
+
+def _no_space(exc: OSError, staging: Path, site_dir: Path) -> PolicyPressError:
+    """A full disk while building the new site: which file, and how much room the new site needs."""
+    written = exc.filename2 or exc.filename  # a copy names its source first, the file it wrote second
+    shown = str(site_dir) + "/ (the new site)"
+    if written is not None:
+        path = Path(os.fsdecode(written))
+        shown = str(site_dir / path.relative_to(staging)) if path.is_relative_to(staging) else str(path)
+    free = shutil.disk_usage(site_dir.parent).free
+    published = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file()) if site_dir.is_dir() else 0
+    return PolicyPressError(
+        f"cannot write {shown}: {exc.strerror} (the new site is built beside the old one before it replaces it: "
+        f"it needs more than the {_size(free)} free in {site_dir.parent}; the published site takes "
+        f"{_size(published)}); site/ was left as it was"
+    )
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
 
 
 def _sources(workspace: Workspace, config_file: Path) -> list[Path]:
@@ -136,10 +179,12 @@ def command_pdf(args: argparse.Namespace) -> int:
     maker = workspace.pdf_maker(use_cache=not args.no_cache)
     try:
         maker.start()  # loads the PDF engine on another core while this one loads the sources
+        BuildInterrupted.doing("loading the sources")
         project, renderer = check_site(workspace, trial_render=False)  # the PDFs render every page anyway
         epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
         config = load_config(str(config_file), strict=True)
         out_dir = site_dir / PDF_DIR
+        BuildInterrupted.doing("making the PDFs")
         _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
     finally:
         maker.close()
@@ -242,7 +287,7 @@ def _write_text(path: Path, text: str) -> None:
     _refuse_folder(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text.encode("utf-8"))  # a full disk leaves the old report, not half a new one
     except OSError as exc:
         raise PolicyPressError(f"-o {path}: cannot be written ({exc.strerror or exc})") from None
 
@@ -389,6 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace) -> int:
     """The command's exit code; every user error goes through ``_report``."""
+    BuildInterrupted.published = False  # each command of a process (the tests run many) starts afresh
+    BuildInterrupted.doing("starting")
     try:
         code = int(args.run(args))
         if _signalled():  # a signal that a C extension swallowed: the user still asked to stop
@@ -404,7 +451,8 @@ def _run_command(args: argparse.Namespace) -> int:
     except OSError as exc:
         if exc.errno not in _WRITE_ERRORS:
             raise
-        where = f" {exc.filename}" if exc.filename else ""
+        written = exc.filename2 or exc.filename  # a copy names its source first, the file it wrote second
+        where = f" {os.fsdecode(written)}" if written else ""
         print(f"error: cannot write{where}: {exc.strerror}; site/ was left as it was", file=sys.stderr)
         return EXIT_USER_ERROR
     except Exception:  # a bug in policypress, not the user's fault
@@ -429,8 +477,7 @@ def _signalled() -> bool:
 
 
 def _interruption() -> BuildInterrupted:
-    name = SIGNALS_RECEIVED[0] if SIGNALS_RECEIVED else "SIGINT"
-    return BuildInterrupted(f"stopped by {name}" + (" (Ctrl-C)" if name == "SIGINT" else ""))
+    return BuildInterrupted.received()
 
 
 def _report(error: PolicyPressError) -> int:
@@ -445,6 +492,9 @@ def run() -> NoReturn:
     (``speed.fastexit``), or under ``--plain`` the interpreter's own exit."""
     args = build_parser().parse_args()
     code = _run_command(args)
+    # the outcome is decided and reported: an interrupt from here on would only cut the exit in two
+    for sent in INTERRUPTS:
+        signal.signal(sent, signal.SIG_IGN)
     if args.plain:
         sys.exit(code)
     from policypress.speed.fastexit import exit_fast

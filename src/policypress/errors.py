@@ -10,9 +10,12 @@ user's fault.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import signal
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -91,16 +94,65 @@ SIGNALS_RECEIVED: list[str] = []
 """The names of the signals this process received, in order (recorded by ``entry`` and ``build.publish``):
 once one has come, the command reports the interruption and nothing else."""
 
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""The signals that stop a command with a message (Ctrl-C, ``kill``, a closed terminal)."""
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold ``INTERRUPTS`` back while the block runs; one that came meanwhile is answered as it ends.
+
+    For steps that must not be cut in two: the swap and the record that it happened (else an
+    interrupt between them would report the old site while the new one is published), and the
+    removal of the staging folder (else a second Ctrl-C would leave half of it behind). The
+    handlers are swapped, not the signal mask: a mask holds back only the calling thread, and a
+    signal to the process then comes through another one (the PDF pool's) all the same.
+    Main thread only, as every ``signal.signal``."""
+    held: list[int] = []
+
+    def hold(signum: int, _frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {sent: signal.signal(sent, hold) for sent in INTERRUPTS}
+    try:
+        yield
+    finally:
+        for sent, handler in previous.items():
+            signal.signal(sent, handler)
+        if held:
+            handler = previous[signal.Signals(held[0])]
+            if callable(handler):
+                handler(held[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(held[0])
+
 
 class BuildInterrupted(PolicyPressError):
-    """The build received SIGINT, SIGTERM or SIGHUP; raised so that cleanup runs as for any failure."""
+    """The command received SIGINT, SIGTERM or SIGHUP; reported as what it was doing and where ``site/`` stands."""
 
     published = False
     """Set once the new site was swapped in: an interrupt after that leaves the new site, not the old."""
+    during = "starting"
+    """What the command was doing (``doing``), named in the message: "while making the PDFs"."""
+
+    @classmethod
+    def received(cls) -> BuildInterrupted:
+        """The interruption by the first signal received (SIGINT when a Ctrl-C came as ``KeyboardInterrupt``)."""
+        name = SIGNALS_RECEIVED[0] if SIGNALS_RECEIVED else "SIGINT"
+        return cls(f"stopped by {name}" + (" (Ctrl-C)" if name == "SIGINT" else ""))
+
+    @staticmethod
+    def doing(what: str) -> None:
+        """Record the step the command is entering, for the message of an interrupt that comes during it."""
+        BuildInterrupted.during = what
 
     def lines(self) -> list[str]:
-        where = "the new site/ was already published" if BuildInterrupted.published else "site/ was left as it was"
-        return [f"error: {str(self) or 'build interrupted'}; {where}"]
+        where = (
+            "the new site/ was already published, complete"
+            if BuildInterrupted.published
+            else "site/ was left as it was"
+        )
+        return [f"error: {str(self) or 'interrupted'} while {BuildInterrupted.during}; {where}"]
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from policypress.errors import SIGNALS_RECEIVED, BuildInterrupted, PolicyPressError
+from policypress.errors import SIGNALS_RECEIVED, PolicyPressError, interrupts_held
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -83,8 +83,10 @@ def _process_alive(pid: int) -> bool:
 
 
 def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM or SIGHUP as a Ctrl-C: a ``KeyboardInterrupt`` passes every ``except Exception`` (MkDocs
+    logs and re-raises those as "Error building page"), and the command names the signal it recorded."""
     SIGNALS_RECEIVED.append(signal.Signals(signum).name)
-    raise BuildInterrupted(f"stopped by {signal.Signals(signum).name}")
+    raise KeyboardInterrupt
 
 
 @contextmanager
@@ -104,9 +106,10 @@ def staging_folder(site_dir: Path) -> Iterator[Path]:
     try:
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        with interrupts_held():  # a second Ctrl-C must not leave half of the folder behind
+            shutil.rmtree(staging, ignore_errors=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _umask() -> int:

@@ -16,8 +16,10 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from multiprocessing import resource_tracker
 from pathlib import Path
 
+from policypress.errors import SIGNALS_RECEIVED
 from policypress.render.printjob import PdfJob
 from policypress.speed.framestack import call_with_deep_frame_stack
 from policypress.speed.pdfcache import PdfCache
@@ -26,15 +28,19 @@ from policypress.speed.processes import exit_with_parent
 
 @contextmanager
 def _interrupts_held() -> Iterator[None]:
-    """Ignore SIGINT while a submit may start a worker: a worker started with SIGINT ignored keeps
-    it ignored (Python leaves an inherited SIG_IGN alone), so a Ctrl-C to the terminal's process
-    group reaches only the command, which stops its workers, instead of printing a traceback from
-    each worker. The window is the few milliseconds a start takes."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Block SIGINT while a submit may start a worker: a worker inherits the blocked signal and never
+    sees it, so a Ctrl-C to the terminal's process group reaches only the command, which stops its
+    workers, instead of printing a traceback from each worker. Blocked, not ignored: a Ctrl-C in
+    the few milliseconds a start takes still reaches the command (through another of its threads).
+
+    multiprocessing's resource tracker, started with the first worker, unblocks SIGINT once it is
+    running (``SIG_UNBLOCK``, not the mask it found), so it is started before the signal is blocked."""
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class RenderPool:
@@ -83,8 +89,12 @@ class RenderPool:
                 future.cancel()
 
     def close(self) -> None:
-        """Stop the workers (jobs not yet started are dropped)."""
+        """Stop the workers (jobs not yet started are dropped); after an interrupt, at once: a worker
+        ignores Ctrl-C, and the user asked to stop, not to wait for the PDFs being rendered."""
         if self._executor is not None:
+            if SIGNALS_RECEIVED:
+                for worker in multiprocessing.active_children():
+                    worker.terminate()
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
             self._engine = None
