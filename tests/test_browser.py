@@ -140,10 +140,15 @@ def test_pages_declare_a_content_security_policy(page: Any, base_url: str) -> No
 @pytest.mark.parametrize("path", ["", POLICY, "codes/"])
 def test_no_serious_accessibility_violations(browser: Any, base_url: str, path: str) -> None:
     assert AXE.exists(), "axe-core is not installed: run `make test`"
-    context = browser.new_context(bypass_csp=True)  # axe is injected as a script of its own
+    assert serious_violations(browser, base_url + path) == []
+
+
+def serious_violations(browser: Any, url: str, **context_options: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations of the page at ``url``."""
+    context = browser.new_context(bypass_csp=True, **context_options)  # axe is injected as a script of its own
     page = context.new_page()
     try:
-        page.goto(base_url + path)
+        page.goto(url)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
             """async () => (await axe.run(document, {
@@ -152,5 +157,4 @@ def test_no_serious_accessibility_violations(browser: Any, base_url: str, path: 
         )
     finally:
         context.close()
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    return [v for v in violations if v["impact"] in ("serious", "critical")]

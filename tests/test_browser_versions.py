@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, serve
+from test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, serious_violations, serve
 from test_versions import _build, three_versions
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -65,16 +65,4 @@ def test_a_date_before_the_first_version_is_answered(page: Any, base_url: str) -
 def test_version_pages_pass_axe(browser: Any, base_url: str, path: str, width: int) -> None:
     """The versions table, the date field and the banner add no serious accessibility violation."""
     assert AXE.exists(), "axe-core is not installed: run `make test`"
-    context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 900})
-    try:
-        page = context.new_page()
-        page.goto(base_url + path)
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            """async () => (await axe.run(document, {
-                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
-            })).violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"""
-        )
-    finally:
-        context.close()
-    assert [v for v in violations if v["impact"] in ("serious", "critical")] == []
+    assert serious_violations(browser, base_url + path, viewport={"width": width, "height": 900}) == []

@@ -6,36 +6,22 @@ number that now names something else listed with what it meant and what it means
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import BARIATRIC_FIXTURE, ROOT
+from conftest import ROOT
 from test_diff import SEED, Repo, check_golden, diff, make_repo
+from test_diff_structures import POLICY, bariatric_repository
 
-POLICY = "policy/oh-cp-mp-37.yaml"
 REVISION = "- description: Annual review.\n  revision_date: 2025-06\n  approval_date: 2025-06\nreferences:\n"
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return bariatric_repository(tmp_path)
-
-
-def bariatric_repository(tmp_path: Path) -> Repo:
-    """A throwaway git repository holding the bariatric fixture project, committed as ``main``."""
-    top = tmp_path / "repo"
-    top.mkdir()
-    shutil.copytree(BARIATRIC_FIXTURE / "policy", top / "policy")
-    shutil.copy(BARIATRIC_FIXTURE / "references.bib", top / "references.bib")
-    shutil.copy(ROOT / "mkdocs.yml", top / "mkdocs.yml")
-    repo = Repo(top, top)
-    repo.git("init", "-q", "-b", "main")
-    repo.commit("base")
-    return repo
 
 
 def _review(repo: Repo, capsys: pytest.CaptureFixture[str]) -> str:

@@ -20,6 +20,11 @@ POLICY = "policy/oh-cp-mp-37.yaml"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
+    return bariatric_repository(tmp_path)
+
+
+def bariatric_repository(tmp_path: Path) -> Repo:
+    """A throwaway git repository holding the bariatric fixture project, committed as ``main``."""
     top = tmp_path / "repo"
     top.mkdir()
     shutil.copytree(BARIATRIC_FIXTURE / "policy", top / "policy")

@@ -16,7 +16,8 @@ from conftest import seed_of
 from policypress.load.loader import load_project
 from policypress.project import ProjectLayout
 from test_diff import SEED, Repo, add_revision, diff, make_repo
-from test_diff_content import POLICY, REVISION, _insert, _threshold, bariatric_repository
+from test_diff_content import REVISION, _insert, _threshold
+from test_diff_structures import POLICY, bariatric_repository
 from test_pdf import block_pattern
 
 
