@@ -31,6 +31,7 @@ from policypress.build.provenance import source_date_epoch
 from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
+from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.options import Options
 from policypress.project import PolicySource, Project, ProjectLayout
@@ -347,8 +348,11 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 self._written[target] = content
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Rebuild the preview when a policy, the bibliography or a template changes."""
+        """Rebuild the preview when a policy, the bibliography or a template changes.
+
+        The served pages admit MkDocs' reload script and show a failed rebuild's errors (``preview``)."""
         assert self.layout is not None
+        preview.install(server)
         for path in [*self.layout.watched_paths(), self.config.options().template_dir(self.layout.root)]:
             if path.exists():
                 server.watch(str(path))

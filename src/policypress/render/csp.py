@@ -95,3 +95,15 @@ def add_content_security_policy(html: str, known: Sequence[re.Pattern[str]] | No
         return html
     meta = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(html, known)}">'
     return html[: head.end()] + "\n    " + meta + html[head.end() :]
+
+
+_META = re.compile(r'(<meta http-equiv="Content-Security-Policy" content="[^"]*?script-src \'self\')')
+
+
+def admit_inline_script(html: str, body: str) -> str:
+    """The page with ``body`` (an inline script it holds) admitted by its policy, and nothing else.
+
+    Only the live preview calls this, for the reload script ``mkdocs serve`` adds to each page
+    as it is served: the preview's policy admits it by hash, the published pages never do."""
+    digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+    return _META.sub(lambda match: f"{match.group(1)} 'sha256-{digest}'", html, count=1)
