@@ -158,3 +158,27 @@ def serious_violations(browser: Any, url: str, **context_options: Any) -> list[d
     finally:
         context.close()
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize(
+    ("query", "row", "words"),
+    [
+        ("radiofrequency", "code-cpt-64625", "64625 Radiofrequency ablation, nerves innervating the sacroiliac joint"),
+        ("injection", "code-cpt-64451", "64451 Injection(s), anesthetic agent(s) and/or steroid"),
+    ],
+)
+def test_search_by_a_procedures_words_lists_its_code_row(
+    page: Any, base_url: str, query: str, row: str, words: str
+) -> None:
+    page.goto(base_url)
+    page.keyboard.press("/")
+    page.locator("input.md-search__input").press_sequentially(query, delay=30)
+    result = page.locator(f".md-search-result__item a[href$='#{row}']")
+    result.wait_for(timeout=15_000)
+    assert result.is_visible()  # shown, not folded under "more on this page"
+    text = " ".join(result.inner_text().split())
+    assert text.startswith(words), text  # the row's own words, cell from cell, readable
+    assert "CPT code that does not support coverage criteria" in text
+    result.click()
+    page.wait_for_url(f"**/{POLICY}*#{row}")
+    assert in_viewport(page, f"#{row}")

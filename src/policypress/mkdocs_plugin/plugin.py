@@ -23,7 +23,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from policypress.build.git import git_output
@@ -39,6 +39,7 @@ from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
 from policypress.render.pages import PageRenderer
+from policypress.render.search import SEARCH_INDEX, code_row_entries, with_code_rows
 from policypress.render.urls import (
     CODES_PAGE,
     FEED_FILE,
@@ -329,6 +330,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         except UnknownInlineScript as exc:
             raise PluginError(f"{template_name}: {exc}") from None
 
+    @event_priority(-50)  # after the search plugin has written its index (_index_code_rows)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the machine-readable exports (``api/``) beside the pages, from the same model."""
         assert self.project is not None
@@ -346,6 +348,16 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             target.write_text(content, encoding="utf-8", newline="")
             if self._live_dirty:
                 self._written[target] = content
+        self._index_code_rows(site)
+
+    def _index_code_rows(self, site: Path) -> None:
+        """Give every code row its own search entry (``render.search``), after the search plugin wrote its index."""
+        assert self.project is not None
+        index = site / SEARCH_INDEX
+        if not index.is_file():
+            return  # search is not enabled
+        rows = code_row_entries(self.project, self.config.pages_dir)
+        index.write_text(with_code_rows(index.read_text(encoding="utf-8"), rows), encoding="utf-8", newline="")
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild the preview when a policy, the bibliography or a template changes.
