@@ -137,10 +137,16 @@ def test_pages_declare_a_content_security_policy(page: Any, base_url: str) -> No
         assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
 
 
-@pytest.mark.parametrize("path", ["", POLICY, "codes/"])
-def test_no_serious_accessibility_violations(browser: Any, base_url: str, path: str) -> None:
+PAGE_TYPES = ["", POLICY, "codes/", "404.html"]
+"""One page of each kind the site has: the home page, a policy, the code index, the not-found page."""
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_serious_accessibility_violations(browser: Any, base_url: str, path: str, width: str) -> None:
     assert AXE.exists(), "axe-core is not installed: run `make test`"
-    assert serious_violations(browser, base_url + path) == []
+    assert serious_violations(browser, base_url + path, viewport=WIDTHS[width]) == []
 
 
 def serious_violations(browser: Any, url: str, **context_options: Any) -> list[dict[str, Any]]:
@@ -148,7 +154,8 @@ def serious_violations(browser: Any, url: str, **context_options: Any) -> list[d
     context = browser.new_context(bypass_csp=True, **context_options)  # axe is injected as a script of its own
     page = context.new_page()
     try:
-        page.goto(url)
+        response = page.goto(url)
+        assert response is not None and response.ok
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(
             """async () => (await axe.run(document, {
