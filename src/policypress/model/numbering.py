@@ -104,3 +104,16 @@ def criterion_anchor(dotted_label: str) -> str:
 
 def footnote_anchor(number: int) -> str:
     return f"footnote-{number}"
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def policy_number_key(number: str) -> tuple[tuple[tuple[str, int], ...], str]:
+    """How a library lists its policies: by reference number, numbers read as numbers.
+
+    ``WA.CP.MP.2`` before ``WA.CP.MP.10`` (text order puts MP.10 … MP.19 before MP.2);
+    the number itself breaks ties, so the order never depends on how the files were read."""
+    parts = [*_DIGITS.split(number), ""]  # text, number, text, number, …, text, ""
+    runs = tuple((parts[i].casefold(), int(parts[i + 1]) if parts[i + 1] else -1) for i in range(0, len(parts) - 1, 2))
+    return runs, number

@@ -21,9 +21,16 @@ from markupsafe import Markup
 
 from policypress.bibliography.citations import CitationAnchors, NumberedReference, number_references
 from policypress.errors import Diagnostic, SourceError, display_path
-from policypress.model.codes import sort_key
+from policypress.model.codes import parse_code, sort_key
 from policypress.model.inline import escape_text, parse_inline, plain_text, render_html
-from policypress.model.numbering import appendix_anchor, code_anchor, criterion_label, definition_anchor, slugify
+from policypress.model.numbering import (
+    appendix_anchor,
+    code_anchor,
+    criterion_label,
+    definition_anchor,
+    policy_number_key,
+    slugify,
+)
 from policypress.model.policy import BLOCK_TAG_PREFIX, CODE_SYSTEM_COLUMN, block_kind
 from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project
@@ -63,6 +70,7 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         code_anchor=code_anchor,
         slug=slugify,
         code_key=sort_key,
+        code_spans=_code_spans,
         definition_anchor=definition_anchor,
         appendix_anchor=appendix_anchor,
         block_kind=lambda block: block_kind(block).removeprefix(BLOCK_TAG_PREFIX),
@@ -71,6 +79,17 @@ def make_environment(template_dir: Path, formats: DateFormats) -> jinja2.Environ
         css_string=css_string,
     )
     return env
+
+
+def _code_spans(source: PolicySource) -> str:
+    """Every code a policy lists, as ``FIRST LAST`` keys joined by ``;``: what the home page's filter
+    matches a typed code against (docs/assets/code-lookup.js), ranges included."""
+    spans = []
+    for table in source.policy.code_tables:
+        for row in table.rows:
+            span = parse_code(row.code)
+            spans.append(f"{sort_key(span.first)} {sort_key(span.last)}")
+    return ";".join(spans)
 
 
 def _month(value: str, formats: DateFormats) -> str:
@@ -201,7 +220,7 @@ class PageRenderer:
         """The home page: every policy, and the latest changes from the revision logs."""
         with self._rendering("the index page"):
             return self.env.get_template(INDEX_TEMPLATE).render(
-                policies=sorted(project.policies, key=lambda s: s.policy.id),
+                policies=sorted(project.policies, key=lambda s: policy_number_key(s.policy.id)),
                 changes=recent_changes(project, RECENT_CHANGES),
                 pages_dir=pages_dir,
                 links=SiteLinks.from_page(INDEX_PAGE, pages_dir),
