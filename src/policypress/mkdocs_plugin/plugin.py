@@ -38,6 +38,7 @@ from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
+from policypress.render.furniture import footer_problems
 from policypress.render.pages import PageRenderer
 from policypress.render.search import SEARCH_INDEX, code_row_entries, with_code_rows
 from policypress.render.urls import (
@@ -152,6 +153,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             ):
                 self.workspace = Workspace.for_options(options, root)
         self.layout = self.workspace.layout
+        problems = footer_problems(config.extra.get("footer"))
+        if problems:
+            raise PluginError("mkdocs.yml: " + "\nmkdocs.yml: ".join(problems))
         if self._live_dirty:
             self._preview_dir = self.layout.cache_path / "preview"
         if self._checked is not None:
