@@ -49,8 +49,9 @@ BASE ?= origin/main
 HEAD ?=
 DIFF_FLAGS ?=
 .PHONY: diff
+# `@`: `make diff > report.md` holds the report alone, not make's echo of the command.
 diff: $(STAMP)
-	$(BIN)/policypress diff $(DIFF_FLAGS) $(BASE) $(HEAD)
+	@$(BIN)/policypress diff $(DIFF_FLAGS) $(BASE) $(HEAD)
 
 # Scale benchmark on a synthetic library of N policies (scripts/bench.py); last line `bench: N=… site_s=…`.
 N ?= 1000

@@ -1,4 +1,4 @@
-"""The ``policypress`` command: ``check`` validates, ``build`` publishes the site, ``pdf``, ``diff``, ``schema``.
+"""The ``policypress`` command: ``check`` validates, ``build`` publishes; ``pdf``, ``diff``, ``new``, ``schema``.
 
 User errors (every ``PolicyPressError``) print as ``file:line:col: message [code]`` or
 ``error: …`` and exit 1, never as a traceback; anything unexpected is reported as a
@@ -10,7 +10,9 @@ warning, so a failed build leaves the published site as it was.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import errno
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -30,6 +32,7 @@ from policypress.build.pdfs import PdfMaker, build_policy_pdfs
 from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
+from policypress.build.skeleton import plan_of_library, write_skeleton
 from policypress.build.workspace import Workspace
 from policypress.errors import (
     INTERRUPTS,
@@ -37,6 +40,7 @@ from policypress.errors import (
     BuildInterrupted,
     PolicyPressError,
     ReviewError,
+    display_path,
     interrupts_held,
 )
 from policypress.files import write_atomically
@@ -322,6 +326,22 @@ def _log_mkdocs_warnings() -> None:
     logger.addHandler(handler)
 
 
+def command_new(args: argparse.Namespace) -> int:
+    """Write a skeleton policy that passes ``check``, named after its number."""
+    layout = _layout(args.config_file)
+    plan = args.plan or plan_of_library(layout) or "Example Health Plan"
+    path = write_skeleton(layout, args.number, args.title, plan, args.effective or dt.date.today())
+    print(f"wrote {display_path(path, Path.cwd())}: replace its placeholder text, then run `make check`")
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"write dates as YYYY-MM-DD, e.g. 2024-11-01; got {text!r}") from None
+
+
 def command_schema(args: argparse.Namespace) -> int:
     """Write (or with --check, verify) the committed JSON Schema of policy files."""
     path = args.config_file.resolve().parent / SCHEMA_FILE
@@ -385,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no caches and no second processes: slower, the same output (to rule out a cache)",
     )
+    parser.add_argument("--version", action="version", version=f"policypress {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate policies, the bibliography and boilerplate")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -397,6 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--site-dir", type=Path, default=Path("site"), help="site folder (default: %(default)s)")
     pdf.add_argument("--no-cache", action="store_true", help="render every PDF, ignoring .cache/pdf")
     pdf.set_defaults(run=command_pdf)
+    new = commands.add_parser("new", help="start a policy: write policy/NUMBER.yaml, a skeleton that passes check")
+    new.add_argument("number", help="its reference number, e.g. WA.CP.MP.167")
+    new.add_argument("title", help='its title, e.g. "Lumbar Facet Joint Interventions"')
+    new.add_argument("--plan", help="the plan it is written for (default: the plan of the library's policies)")
+    new.add_argument("--effective", type=_iso_date, metavar="YYYY-MM-DD", help="its effective date (default: today)")
+    new.set_defaults(run=command_new)
     schema = commands.add_parser("schema", help=f"write {SCHEMA_FILE}, the JSON Schema of policy files")
     schema.add_argument("--check", action="store_true", help="only verify that the committed schema is current")
     schema.set_defaults(run=command_schema)
@@ -426,6 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
     asof.add_argument("--code", help="list the policies whose version in effect on DATE lists this code")
     asof.set_defaults(run=command_asof)
     return parser
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as ``pip show policypress`` gives it."""
+    return importlib.metadata.version("policypress")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,8 +9,9 @@ link back to the places that cite it.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 
 from policypress.bibliography.bibtex import Bibliography
@@ -58,7 +59,7 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
             report(
                 ("references", i),
                 "citation.not_in_bib",
-                f"references[{i}]: {key!r} is not in the bibliography",
+                f"references[{i}]: {key!r} is not in the bibliography{_did_you_mean(key, {}, bibliography, '{!r}')}",
             )
     cited: set[str] = set()
     for path, text in iter_prose(policy):
@@ -85,7 +86,8 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
                         f"{where}: [@{key}] is cited but not in this policy's references list",
                     )
                 else:
-                    report(path, "citation.unknown_key", f"{where}: [@{key}] is not in the bibliography")
+                    hint = _did_you_mean(key, listed, bibliography)
+                    report(path, "citation.unknown_key", f"{where}: [@{key}] is not in the bibliography{hint}")
     for key, i in listed.items():
         if key not in cited:
             report(
@@ -95,6 +97,19 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
                 "info",
             )
     return diagnostics
+
+
+def _did_you_mean(key: str, listed: Container[str], bibliography: Container[str], shown: str = "[@{}]") -> str:
+    """``; did you mean [@visser2013]?`` for a mistyped key: the policy's own list first, then the bibliography.
+
+    Keys are compared ignoring case, as the bibliography refuses keys that differ only in case."""
+    known = bibliography.keys() if hasattr(bibliography, "keys") else bibliography
+    for candidates in (list(listed), list(known) if isinstance(known, Iterable) else []):
+        by_folded = {candidate.casefold(): candidate for candidate in candidates}
+        close = difflib.get_close_matches(key.casefold(), list(by_folded), n=1, cutoff=0.75)
+        if close:
+            return f"; did you mean {shown.format(by_folded[close[0]])}?"
+    return ""
 
 
 def number_references(policy: Policy, bibliography: Bibliography) -> tuple[NumberedReference, ...]:

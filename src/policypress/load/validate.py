@@ -142,6 +142,8 @@ def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> D
             f"{name}: expected a day written YYYY-MM-DD (e.g. 2025-01-15) or a month written YYYY-MM "
             f"(e.g. 2025-01), got {_shown(error['input'])}",
         )
+    if kind in _DATE_ERRORS:
+        return Diagnostic(document.file, line, col, "schema.date", f"{name}: {_date_words(error['input'])}")
     if kind == "literal_error":
         message = f"expected one of {error['ctx']['expected'].replace(' or ', ', ')}"
     elif kind == "string_pattern_mismatch":
@@ -169,6 +171,27 @@ def _diagnostic(document: YamlDocument, model: type[BaseModel], error: Any) -> D
     elif message.startswith("Input should be "):
         message = "expected " + message[len("Input should be ") :]
     return Diagnostic(document.file, line, col, f"schema.{kind}", f"{name}: {message}, got {_shown(error['input'])}")
+
+
+_DATE_ERRORS = frozenset({"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"})
+"""pydantic's kinds of "not a date", told to an author in one sentence (``_date_words``)."""
+_US_DATE = re.compile(r"^(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})$")
+
+
+def _date_words(given: Any) -> str:
+    """What an author reads for a value that is not a date: the form to write, and, for a US date, the date."""
+    words = f"write dates as YYYY-MM-DD, e.g. 2024-11-01; got {_shown(given)}"
+    match = _US_DATE.match(str(given).strip()) if isinstance(given, str) else None
+    if match:
+        year = match["year"] if len(match["year"]) == 4 else f"20{match['year']}"
+        try:
+            written = dt.date(int(year), int(match["month"]), int(match["day"]))
+        except ValueError:
+            return words
+        return f"{words}; if that is month/day/year, write {written.isoformat()}"
+    if isinstance(given, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", given.strip()):
+        return f"{words}, which is not a day of the calendar"
+    return words
 
 
 def _shown(value: Any) -> str:
