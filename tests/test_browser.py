@@ -189,3 +189,44 @@ def test_search_by_a_procedures_words_lists_its_code_row(
     result.click()
     page.wait_for_url(f"**/{POLICY}*#{row}")
     assert in_viewport(page, f"#{row}")
+
+
+def test_the_readmes_one_line_server_gives_a_working_site(browser: Any, built_site: Path) -> None:
+    """README, Opening the site: ``python3 -m http.server -d site`` (file:// has no search: it cannot fetch
+    its index)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "-d", str(built_site), str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto(url)
+        page.keyboard.press("/")
+        page.locator("input.md-search__input").press_sequentially("64625", delay=30)
+        page.locator(".md-search-result__item a[href$='#code-cpt-64625']").wait_for(timeout=15_000)
+        page.goto(url + "codes/")
+        page.click("text=64625")
+        page.wait_for_url(f"**/{POLICY}#code-cpt-64625")
+        assert errors == []
+        context.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
