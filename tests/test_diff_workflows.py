@@ -124,7 +124,7 @@ def test_pages_workflow_builds_with_make_and_deploys_from_main() -> None:
 def test_makefile_has_the_diff_target() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(
-        r"^diff: \$\(STAMP\)\n\t\$\(BIN\)/policypress diff \$\(DIFF_FLAGS\) \$\(BASE\) \$\(HEAD\)$", makefile, re.M
+        r"^diff: \$\(STAMP\)\n\t@\$\(BIN\)/policypress diff \$\(DIFF_FLAGS\) \$\(BASE\) \$\(HEAD\)$", makefile, re.M
     )
 
 

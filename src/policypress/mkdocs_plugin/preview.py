@@ -10,13 +10,12 @@ the browser reloads, and every page shows it on top until a rebuild succeeds.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
-
-from mkdocs.livereload import _SCRIPT_TEMPLATE_STR  # the reload script of the pinned MkDocs
 
 from policypress.render.csp import admit_inline_script
 from policypress.render.preview import show_build_error
@@ -24,8 +23,18 @@ from policypress.render.preview import show_build_error
 log = logging.getLogger("mkdocs.plugins.policypress")
 
 _PLACEHOLDER = re.compile(r"\$\{(?:epoch|request_id)\}")
-RELOAD_SCRIPT = re.compile(r"\d+".join(re.escape(part) for part in _PLACEHOLDER.split(_SCRIPT_TEMPLATE_STR)))
-"""MkDocs' reload script as it injects it: the template with digits for its epoch and request id."""
+
+
+@functools.cache
+def reload_script() -> re.Pattern[str]:
+    """MkDocs' reload script as it injects it: the template with digits for its epoch and request id.
+
+    Imported on first use: a build (not a preview) never loads MkDocs' server."""
+    from mkdocs.livereload import _SCRIPT_TEMPLATE_STR  # the reload script of the pinned MkDocs
+
+    return re.compile(r"\d+".join(re.escape(part) for part in _PLACEHOLDER.split(_SCRIPT_TEMPLATE_STR)))
+
+
 _INLINE_SCRIPT = re.compile(r"<script>(?P<body>.*?)</script>", re.DOTALL)
 
 StartResponse = Callable[..., Any]
@@ -87,7 +96,7 @@ def reporting_builder(builder: Callable[[], None], status: PreviewStatus) -> Cal
 def preview_page(html: str, problems: Iterable[str]) -> str:
     """A served page: MkDocs' reload script admitted by the page's policy, the last build error on top."""
     for match in _INLINE_SCRIPT.finditer(html):
-        if RELOAD_SCRIPT.fullmatch(match["body"]):
+        if reload_script().fullmatch(match["body"]):
             html = admit_inline_script(html, match["body"])
     return show_build_error(html, tuple(problems))
 
