@@ -129,6 +129,51 @@ def test_code_index_links_land_on_the_row(page: Any, base_url: str) -> None:
     assert "Radiofrequency ablation" in page.inner_text("#code-cpt-64625")
 
 
+FIRST_AND_WRAPPED_LINES = """(selector) => {
+    // The left edge of the first word on each line the criterion's own words take (number, sub-list and
+    // raised citation numbers left out): words, not white space, since a space before the first word
+    // is where the fault shows.
+    const item = document.querySelector(selector);
+    const number = item.querySelector(":scope > .criterion-number");
+    const walker = document.createTreeWalker(item, NodeFilter.SHOW_TEXT, {
+        acceptNode: (node) => number.contains(node) || node.parentElement.closest("sup")
+            || node.parentElement.closest("ol") !== item.parentElement
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    const lines = [];  // {top, bottom, left}: a word whose middle lies within a line's height is on that line
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const word of node.data.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, word.index);
+            range.setEnd(node, word.index + word[0].length);
+            for (const box of range.getClientRects()) {  // a hyphenated word may take two lines
+                const middle = (box.top + box.bottom) / 2;
+                const line = lines.find((l) => l.top <= middle && middle <= l.bottom);
+                if (line) { line.left = Math.min(line.left, box.left); } else { lines.push(box.toJSON()); }
+            }
+        }
+    }
+    return {
+        lines: lines.sort((a, b) => a.top - b.top).map((l) => l.left),
+        number: number.getBoundingClientRect().left,
+    };
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_criterions_first_line_starts_where_its_wrapped_lines_do(browser: Any, base_url: str, width: int) -> None:
+    """The number stands in its own column: the words of the first line and of the lines after it align."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + POLICY)
+    found = page.evaluate(FIRST_AND_WRAPPED_LINES, "#criterion-II")
+    context.close()
+    lines = found["lines"]
+    assert len(lines) >= 3, "criterion II wraps over several lines"
+    assert lines[0] > found["number"] + 20, "the words start after the number"
+    assert max(lines) - min(lines) < 0.5, f"lines start at {lines}"
+
+
 def test_pages_declare_a_content_security_policy(page: Any, base_url: str) -> None:
     for path in ("", POLICY, "codes/"):
         page.goto(base_url + path)

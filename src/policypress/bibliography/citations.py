@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from policypress.bibliography.bibtex import Bibliography
 from policypress.errors import Diagnostic, Path_, field_name
@@ -20,11 +21,17 @@ from policypress.model.inline import Citation, iter_citations, parse_inline
 from policypress.model.policy import Policy
 from policypress.model.prose import iter_prose
 
-Locate = Callable[[Path_], tuple[int, int]]
+
+class Locate(Protocol):
+    """Where a value of the policy's YAML is (its line and column), and a word inside it."""
+
+    def position(self, path: Path_) -> tuple[int, int]: ...
+
+    def position_of(self, path: Path_, needle: str, occurrence: int = 0) -> tuple[int, int]: ...
+
 
 _CITATION_LIKE = re.compile(r"\[@[^\]\n]*\]?")
 """Text an author meant as a citation: anything from ``[@`` to the next ``]``."""
-"""Maps a path in the policy's YAML to its line and column."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,11 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
     """Every citation problem of one policy: unknown or unlisted keys, listed keys missing or repeated."""
     diagnostics: list[Diagnostic] = []
 
-    def report(path: Path_, code: str, message: str, severity: str = "error") -> None:
-        line, col = locate(path)
+    def report(
+        path: Path_, code: str, message: str, severity: str = "error", at: tuple[str, int] | None = None
+    ) -> None:
+        """``at``: the word (and which of its occurrences in the text) the message is about."""
+        line, col = locate.position(path) if at is None else locate.position_of(path, *at)
         diagnostics.append(Diagnostic(file, line, col, code, message, severity))  # type: ignore[arg-type]
 
     listed: dict[str, int] = {}
@@ -72,6 +82,7 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
                     "citation.malformed",
                     f"{field_name(path)}: {match.group(0)!r} is not a citation; write [@key] or "
                     "[@key1; @key2] (keys separated by semicolons)",
+                    at=("[@", text.count("[@", 0, match.start())),
                 )
         for citation in found:
             for key in citation.keys:
@@ -79,15 +90,17 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
                 if key in listed:
                     continue
                 where = field_name(path)
+                at = _key_in_text(text, citation.offset, key)
                 if key in bibliography:
                     report(
                         path,
                         "citation.not_listed",
                         f"{where}: [@{key}] is cited but not in this policy's references list",
+                        at=at,
                     )
                 else:
                     hint = _did_you_mean(key, listed, bibliography)
-                    report(path, "citation.unknown_key", f"{where}: [@{key}] is not in the bibliography{hint}")
+                    report(path, "citation.unknown_key", f"{where}: [@{key}] is not in the bibliography{hint}", at=at)
     for key, i in listed.items():
         if key not in cited:
             report(
@@ -97,6 +110,13 @@ def check_citations(policy: Policy, bibliography: Container[str], file: str, loc
                 "info",
             )
     return diagnostics
+
+
+def _key_in_text(text: str, offset: int, key: str) -> tuple[str, int]:
+    """``@key`` of the citation at ``offset``, and how many times ``@key`` occurs in the text before it."""
+    needle = f"@{key}"
+    at = text.find(needle, offset)
+    return needle, text.count(needle, 0, at if at >= 0 else offset)
 
 
 def _did_you_mean(key: str, listed: Container[str], bibliography: Container[str], shown: str = "[@{}]") -> str:

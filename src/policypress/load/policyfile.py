@@ -22,6 +22,8 @@ class Locator(Protocol):
 
     def position(self, path: Path_) -> tuple[int, int]: ...
 
+    def position_of(self, path: Path_, needle: str, occurrence: int = 0) -> tuple[int, int]: ...
+
 
 def located(
     display: str, where: Locator, path: Path_, code: str, message: str, severity: Severity = "error"

@@ -117,7 +117,7 @@ class PlainReader:
         keys: tuple[str, ...],
         known: Container[str],
     ) -> list[Diagnostic]:
-        return check_citations(policy, known, display, where.position)
+        return check_citations(policy, known, display, where)
 
     def loaded(self) -> None:
         pass

@@ -46,6 +46,9 @@ class YamlDocument:
     key_positions: dict[Path_, tuple[int, int]] = field(repr=False)
     unquoted: dict[Path_, str] = field(repr=False, default_factory=dict)
     """The source text of every unquoted scalar YAML read as something other than text (``0755`` -> 493)."""
+    ends: dict[Path_, tuple[int, int]] = field(repr=False, default_factory=dict)
+    """Where each text scalar's source ends (line, column just after it), to find words inside it."""
+    text: str = field(repr=False, default="")
 
     def position(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor that exists."""
@@ -55,23 +58,77 @@ class YamlDocument:
         """Line and column of the key naming ``path`` (falls back to the value's position)."""
         return self.key_positions.get(tuple(path)) or self.position(path)
 
+    def position_of(self, path: Path_, needle: str, occurrence: int = 0) -> tuple[int, int]:
+        """Line and column of the ``occurrence``-th ``needle`` inside the text at ``path`` (a citation key,
+        say), so a message points at the word, not at the start of a long paragraph."""
+        return _position_in_source(self.text, self.positions, self.ends, path, needle, occurrence)
+
     def stored_positions(self) -> str:
         """The value positions as compact JSON, for ``StoredPositions`` (a cache keeps them instead of the file)."""
-        return json.dumps([[list(path), *where] for path, where in self.positions.items()], separators=(",", ":"))
+        return json.dumps(
+            [[list(path), *where, *self.ends.get(path, ())] for path, where in self.positions.items()],
+            separators=(",", ":"),
+        )
 
 
 class StoredPositions:
-    """The value positions of a document read earlier (``YamlDocument.stored_positions``), decoded when first asked."""
+    """The value positions of a document read earlier (``YamlDocument.stored_positions``), decoded when first
+    asked; ``raw`` is the file's bytes, read only to find a word inside a value."""
 
-    def __init__(self, stored: str) -> None:
+    def __init__(self, stored: str, raw: bytes = b"") -> None:
         self._stored = stored
+        self._raw = raw
         self._positions: dict[Path_, tuple[int, int]] | None = None
+        self._ends: dict[Path_, tuple[int, int]] = {}
+
+    def _decoded(self) -> dict[Path_, tuple[int, int]]:
+        if self._positions is None:
+            self._positions = {}
+            for path, line, col, *end in json.loads(self._stored):
+                self._positions[tuple(path)] = (line, col)
+                if len(end) == 2:
+                    self._ends[tuple(path)] = (end[0], end[1])
+        return self._positions
 
     def position(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at ``path``, or of its nearest ancestor that exists."""
-        if self._positions is None:
-            self._positions = {tuple(path): (line, col) for path, line, col in json.loads(self._stored)}
-        return _nearest_position(self._positions, path)
+        return _nearest_position(self._decoded(), path)
+
+    def position_of(self, path: Path_, needle: str, occurrence: int = 0) -> tuple[int, int]:
+        """As ``YamlDocument.position_of``."""
+        positions = self._decoded()
+        text = self._raw.decode("utf-8", errors="replace")
+        return _position_in_source(text, positions, self._ends, path, needle, occurrence)
+
+
+def _position_in_source(
+    text: str,
+    positions: dict[Path_, tuple[int, int]],
+    ends: dict[Path_, tuple[int, int]],
+    path: Path_,
+    needle: str,
+    occurrence: int,
+) -> tuple[int, int]:
+    """The ``occurrence``-th ``needle`` between the start and end of the scalar at ``path`` in ``text``;
+    the scalar's own position when the source does not hold it as written (an escape, a fold inside it)."""
+    start, end = positions.get(tuple(path)), ends.get(tuple(path))
+    if start is None or end is None or not needle:
+        return _nearest_position(positions, path)
+    lines = text.split("\n")
+    if end[0] > len(lines):
+        return start
+
+    def offset(line: int, col: int) -> int:
+        return sum(len(lines[i]) + 1 for i in range(line - 1)) + col - 1
+
+    first, last = offset(*start), offset(*end)
+    found = first - 1
+    for _ in range(occurrence + 1):
+        found = text.find(needle, found + 1, last)
+        if found < 0:
+            return start
+    line = text.count("\n", 0, found) + 1
+    return line, found - (text.rfind("\n", 0, found) + 1) + 1
 
 
 def _nearest_position(positions: dict[Path_, tuple[int, int]], path: Path_) -> tuple[int, int]:
@@ -181,7 +238,7 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
     data = builder.build(events)
     if builder.diagnostics:
         raise SourceError(builder.diagnostics)
-    return YamlDocument(display, data, builder.positions, builder.key_positions, builder.unquoted)
+    return YamlDocument(display, data, builder.positions, builder.key_positions, builder.unquoted, builder.ends, text)
 
 
 def _diag(file: str, line: int, col: int, code: str, message: str) -> Diagnostic:
@@ -201,6 +258,7 @@ class _Builder:
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.key_positions: dict[Path_, tuple[int, int]] = {}
         self.unquoted: dict[Path_, str] = {}
+        self.ends: dict[Path_, tuple[int, int]] = {}
         self.diagnostics: list[Diagnostic] = []
         self._events: list[yaml.Event] = []
         self._index = 0
@@ -260,7 +318,9 @@ class _Builder:
             self._refuse(event.start_mark, "yaml.tag", f"tags such as {tag!r} are not allowed in policy files")
         if isinstance(event, yaml.ScalarEvent):
             value = self._scalar(event)
-            if not isinstance(value, str) and value is not None:
+            if isinstance(value, str):
+                self.ends[path] = (event.end_mark.line + 1, event.end_mark.column + 1)
+            elif value is not None:
                 self.unquoted[path] = event.value
             return value
         if isinstance(event, yaml.SequenceStartEvent):

@@ -141,7 +141,7 @@ class StoredReader:
         not parsed again; its model, diagnostics and value positions come from the store."""
         raw = path.read_bytes()
         key = content_key("policy", display, raw)
-        stored = _stored_policy(self._sources.get_text(key))
+        stored = _stored_policy(self._sources.get_text(key), raw)
         if stored is not None:
             return (*stored, key)
         document, policy, diagnostics = read_policy(path, display, raw)
@@ -164,12 +164,12 @@ class StoredReader:
                 return [Diagnostic(*fields) for fields in entry]
             except TypeError:
                 pass
-        found = check_citations(policy, known, display, where.position)
+        found = check_citations(policy, known, display, where)
         self._citations.put(key, [d.fields() for d in found])
         return found
 
 
-def _stored_policy(entry: str | None) -> tuple[Locator, Policy, list[Diagnostic]] | None:
+def _stored_policy(entry: str | None, raw: bytes) -> tuple[Locator, Policy, list[Diagnostic]] | None:
     """A policy as ``StoredReader`` stored it, or ``None`` if there is none or it is damaged."""
     if entry is None:
         return None
@@ -179,4 +179,4 @@ def _stored_policy(entry: str | None) -> tuple[Locator, Policy, list[Diagnostic]
         diagnostics = [Diagnostic(*fields) for fields in json.loads(diagnostics_json)]
     except (TypeError, ValueError):
         return None
-    return StoredPositions(positions), policy, diagnostics
+    return StoredPositions(positions, raw), policy, diagnostics
