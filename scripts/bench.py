@@ -12,12 +12,15 @@ In one run, on one library made by ``scripts/generate_library.py``:
            sources prepared untimed), the floor of the PDF stage; ``pdf_ratio`` = pdf_all / pdf_floor
 - pdf_one  ``policypress pdf`` after editing one policy
 - site     ``policypress build`` (run after the PDF steps, so its PDFs come from the PDF cache)
-- preview  ``mkdocs serve``: from writing a new title into one policy to the page showing it
+- preview  ``mkdocs serve``: from writing a new title into one policy to the page showing it (over HTTP)
+- preview_browser the same in Debian's Chromium (Playwright): one tab open on the page, from writing the
+           title to the open tab showing it, reloaded only by the preview's own script
 - site_mb  size of the built site/ (apparent size of its files, 10^6 bytes)
 
 Every command runs as a subprocess; its peak memory is the child's max RSS (``os.wait4``). Prints a
 table, then as the last line: ``bench: N=… site_s=… naive_s=… ratio=… check_s=… pdf_all_s=…
-pdf_floor_s=… pdf_ratio=… pdf_one_s=… preview_s=… site_mb=…`` (``nan`` for a step that could not run).
+pdf_floor_s=… pdf_ratio=… pdf_one_s=… preview_s=… preview_browser_s=… site_mb=…`` (``nan`` for a step
+that could not run).
 """
 
 from __future__ import annotations
@@ -216,6 +219,62 @@ def measure_preview(project: Path, policy_file: Path, log: Path, timeout: float)
                 process.wait()
 
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def measure_preview_in_browser(project: Path, policy_file: Path, log: Path, timeout: float) -> tuple[float, str]:
+    """Edit-to-page seconds as an author meets them: ``mkdocs serve`` with the page open in Chromium, which
+    enforces the page's Content-Security-Policy, until the open tab shows the edit by itself."""
+    try:
+        from playwright.sync_api import TimeoutError as PageTimeout
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return NAN, "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return NAN, "chromium is not installed (make test installs it)"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/policies/{policy_file.stem}/"
+    cmd = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dirty", "-f", str(project / "mkdocs.yml")]
+    with log.open("ab") as out:
+        process = subprocess.Popen([*cmd, "-a", f"127.0.0.1:{port}"], cwd=project, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            if not wait_for(url, "</html>", timeout, interval=0.25):
+                return NAN, "serve did not come up"
+            with sync_playwright() as driver:
+                browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page()
+                reloaded: list[str] = []
+                page.on("console", lambda message: reloaded.append(message.text))
+                page.goto(url)
+                page.wait_for_function("document.readyState === 'complete'")
+                time.sleep(1.0)  # let the watcher settle after the first build
+                marker = f"Zzbrowser{int(time.time() * 1000) % 100000}"
+                set_title(policy_file, f"Preview Edit {marker}")
+                written = time.perf_counter()
+                try:
+                    page.wait_for_function(
+                        "(text) => document.body.innerText.includes(text)",
+                        arg=marker,
+                        timeout=timeout * 1000,
+                        polling=50,
+                    )
+                except PageTimeout:
+                    return NAN, "the open tab never showed the edit"
+                seconds = time.perf_counter() - written
+                browser.close()
+            if not any("live reload" in text.lower() for text in reloaded):
+                return NAN, "the reload script did not run in the page"
+            return seconds, ""
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 def fmt(value: float, digits: int = 2) -> str:
     return "nan" if math.isnan(value) else f"{value:.{digits}f}"
 
@@ -302,6 +361,8 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
     preview, startup, problem = measure_preview(project, victim, log, serve_timeout)
     rows.append(Row("mkdocs serve: first page", startup, NAN, problem))
     rows.append(Row("mkdocs serve: edit -> preview", preview, NAN, problem or victim.name))
+    in_browser, problem = measure_preview_in_browser(project, victim, log, serve_timeout)
+    rows.append(Row("edit -> open tab in Chromium", in_browser, NAN, problem or victim.name))
 
     ratio = build_run.seconds / naive_run.seconds
     print(f"policypress scale benchmark: N={n} policies, {bib_size} references, seed {seed}, work dir {work}")
@@ -316,7 +377,7 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
         f"bench: N={n} site_s={fmt(build_run.seconds)} naive_s={fmt(naive_run.seconds)} ratio={ratio:.2f} "
         f"check_s={fmt(check_run.seconds)} pdf_all_s={fmt(pdf_all)} pdf_floor_s={fmt(pdf_floor)} "
         f"pdf_ratio={fmt(pdf_all / pdf_floor)} pdf_one_s={fmt(pdf_one)} "
-        f"preview_s={fmt(preview)} site_mb={fmt(site_mb, 1)}"
+        f"preview_s={fmt(preview)} preview_browser_s={fmt(in_browser)} site_mb={fmt(site_mb, 1)}"
     )
 
 

@@ -25,6 +25,7 @@ FIELDS = (
     "pdf_ratio",
     "pdf_one_s",
     "preview_s",
+    "preview_browser_s",
     "site_mb",
 )
 LAST_LINE = re.compile(r"bench: N=(\d+) " + " ".join(rf"{name}=(\S+)" for name in FIELDS))
@@ -75,7 +76,7 @@ def test_bench_smoke_last_line(tmp_path: Path) -> None:
     assert match, last
     assert match.group(1) == "3"
     values = dict(zip(FIELDS, (float(v) for v in match.groups()[1:]), strict=True))
-    for name in ("site_s", "naive_s", "ratio", "check_s", "preview_s", "site_mb"):
+    for name in ("site_s", "naive_s", "ratio", "check_s", "preview_s", "preview_browser_s", "site_mb"):
         assert math.isfinite(values[name]) and values[name] > 0, (name, last)
     for name in ("pdf_all_s", "pdf_floor_s", "pdf_ratio", "pdf_one_s"):  # nan only when there is no `policypress pdf`
         assert math.isnan(values[name]) or values[name] > 0, (name, last)
