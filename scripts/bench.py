@@ -5,22 +5,31 @@ Usage: ``python scripts/bench.py [--n 1000] [--keep DIR] [--seed S] [--bib-size 
 In one run, on one library made by ``scripts/generate_library.py``:
 
 - naive    plain mkdocs-material build (default navigation, search, no policypress plugin) of the
-           same pages, pre-rendered to Markdown with policypress's ``PageRenderer`` (untimed)
+           same pages, pre-rendered to Markdown with policypress's ``PageRenderer`` (untimed): every
+           page lists every policy in its sidebar
+- prune    the same plain build with Material's ``navigation.prune`` (the strongest setting a site
+           with the default navigation would ship); ``ratio_prune`` = site / prune
+- samenav  the same plain build with policypress's own navigation (home page and code index, the
+           policy pages reached from them): the honest baseline; ``ratio_samenav`` = site / samenav,
+           ``ratio_samenav_cold`` = site_cold / samenav
 - check    ``policypress check`` with an empty ``.cache`` (``check_s``), and again after editing one policy
 - pdf_all  ``policypress pdf`` with an empty PDF cache (every PDF), if a ``pdf`` subcommand exists
 - pdf_floor the plain Typst compile of the same documents on as many processes (``scripts/pdf_floor.py``:
            sources prepared untimed), the floor of the PDF stage; ``pdf_ratio`` = pdf_all / pdf_floor
 - pdf_one  ``policypress pdf`` after editing one policy
-- site     ``policypress build`` (run after the PDF steps, so its PDFs come from the PDF cache)
+- site     ``policypress build`` (run after the PDF steps, so its PDFs come from the PDF cache, and
+           after a first build, so its pages come from the work cache: warm)
+- site_cold ``policypress build`` with the work cache emptied (the PDFs still from the PDF cache)
 - preview  ``mkdocs serve``: from writing a new title into one policy to the page showing it (over HTTP)
 - preview_browser the same in Debian's Chromium (Playwright): one tab open on the page, from writing the
            title to the open tab showing it, reloaded only by the preview's own script
 - site_mb  size of the built site/ (apparent size of its files, 10^6 bytes)
 
 Every command runs as a subprocess; its peak memory is the child's max RSS (``os.wait4``). Prints a
-table, then as the last line: ``bench: N=… site_s=… naive_s=… ratio=… check_s=… pdf_all_s=…
-pdf_floor_s=… pdf_ratio=… pdf_one_s=… preview_s=… preview_browser_s=… site_mb=…`` (``nan`` for a step
-that could not run).
+table, then as the last line: ``bench: N=… site_s=… naive_s=… ratio=… prune_s=… ratio_prune=…
+samenav_s=… ratio_samenav=… site_cold_s=… ratio_samenav_cold=… check_s=… pdf_all_s=… pdf_floor_s=…
+pdf_ratio=… pdf_one_s=… preview_s=… preview_browser_s=… site_mb=…`` (``nan`` for a step that could
+not run).
 """
 
 from __future__ import annotations
@@ -52,7 +61,7 @@ use_directory_urls: true
 theme:
   name: material
   font: false
-extra_css:
+{features}extra_css:
   - assets/policypress.css
 plugins:
   - search
@@ -60,7 +69,10 @@ markdown_extensions:
   - attr_list
   - toc:
       permalink: true
-"""
+{nav}"""
+PRUNE_FEATURES = "  features:\n    - navigation.prune\n"
+SAME_NAV = "nav:\n  - Policies: index.md\n  - Code Index: codes.md\n"
+"""policypress's own navigation (the generated mkdocs.yml): two entries, however many policies."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +136,9 @@ def render_naive_project(project: Path, naive: Path) -> int:
     """Write the policypress pages as plain Markdown into ``naive/docs`` with a policypress-free mkdocs.yml."""
     from policypress.build.check import check_site
     from policypress.build.workspace import Workspace
-    from policypress.options import DateFormats
+    from policypress.options import DateFormats, Options
     from policypress.project import ProjectLayout
+    from policypress.render.exports import codes_export
 
     # plain: the untimed pre-render must leave .cache empty for the cold check that follows
     project_model, renderer = check_site(
@@ -134,12 +147,30 @@ def render_naive_project(project: Path, naive: Path) -> int:
     docs = naive / "docs"
     shutil.copytree(project / "docs", docs)
     (docs / "index.md").write_text(renderer.render_index(project_model), encoding="utf-8")
+    codes = codes_export(project_model, Options.pages_dir).codes
+    (docs / "codes.md").write_text(renderer.render_codes(codes, Options.pages_dir), encoding="utf-8")
     pages = docs / "policies"
     pages.mkdir()
     for source in project_model.policies:
         (pages / f"{source.stem}.md").write_text(renderer.render_policy(project_model, source), encoding="utf-8")
-    (naive / "mkdocs.yml").write_text(NAIVE_MKDOCS_YML, encoding="utf-8")
+    (naive / "mkdocs.yml").write_text(NAIVE_MKDOCS_YML.format(features="", nav=""), encoding="utf-8")
     return len(project_model.policies)
+
+
+def naive_variant(naive: Path, variant: Path, *, features: str = "", nav: str = "") -> None:
+    """A copy of the pre-rendered plain project with other theme features or navigation."""
+    shutil.copytree(naive / "docs", variant / "docs")
+    (variant / "mkdocs.yml").write_text(NAIVE_MKDOCS_YML.format(features=features, nav=nav), encoding="utf-8")
+
+
+def plain_build(project: Path, log: Path, what: str) -> tuple[Run, float]:
+    """A timed plain ``mkdocs build`` of ``project`` and its site's size in MB."""
+    run = require_ok(
+        run_timed([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml")], project, log),
+        what,
+        log,
+    )
+    return run, tree_megabytes(project / "site")
 
 
 def has_pdf_command() -> bool:
@@ -284,7 +315,9 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
     logs.mkdir(parents=True, exist_ok=True)
     project = work / "project"
     naive = work / "naive"
-    for old in (project, naive):
+    prune = work / "naive-prune"
+    samenav = work / "naive-samenav"
+    for old in (project, naive, prune, samenav):
         if old.exists():
             shutil.rmtree(old)
     rows = _ProgressRows()
@@ -304,14 +337,16 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
     # (a) naive: pre-render untimed, then time a plain mkdocs-material build
     naive.mkdir()
     render_naive_project(project, naive)
-    log = logs / "naive.log"
-    naive_run = require_ok(
-        run_timed([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(naive / "mkdocs.yml")], naive, log),
-        "naive mkdocs build",
-        log,
-    )
-    naive_mb = tree_megabytes(naive / "site")
+    naive_variant(naive, prune, features=PRUNE_FEATURES)
+    naive_variant(naive, samenav, nav=SAME_NAV)
+    naive_run, naive_mb = plain_build(naive, logs / "naive.log", "naive mkdocs build")
     rows.append(Row("naive mkdocs build", naive_run.seconds, naive_run.max_rss_mb, f"site {naive_mb:.1f} MB"))
+    prune_run, prune_mb = plain_build(prune, logs / "naive-prune.log", "navigation.prune mkdocs build")
+    rows.append(Row("naive, navigation.prune", prune_run.seconds, prune_run.max_rss_mb, f"site {prune_mb:.1f} MB"))
+    samenav_run, samenav_mb = plain_build(samenav, logs / "naive-samenav.log", "same-navigation mkdocs build")
+    rows.append(
+        Row("plain Material, same navigation", samenav_run.seconds, samenav_run.max_rss_mb, f"site {samenav_mb:.1f} MB")
+    )
 
     # (c) check: first run (nothing in .cache), then after editing one policy (as an author runs it)
     log = logs / "check.log"
@@ -347,14 +382,19 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
         rows.append(Row("policypress pdf", NAN, NAN, "n/a: no `policypress pdf` command"))
         rows.append(Row("policypress pdf, one edited", NAN, NAN, "n/a"))
 
-    # (b), (g) the full build
+    # (b), (g) the full build: first with the work cache emptied (cold pages, PDFs from the PDF cache),
+    # then again unchanged (warm: what an author's next build costs)
     log = logs / "build.log"
+    for database in (project / ".cache").glob("work.sqlite*"):  # with its journal files, if any
+        database.unlink()
+    cold_build = require_ok(run_timed(policypress(project, "build"), project, log), "policypress build", log)
+    rows.append(Row("policypress build, no work cache", cold_build.seconds, cold_build.max_rss_mb, "cold pages"))
     build_run = require_ok(run_timed(policypress(project, "build"), project, log), "policypress build", log)
     site_mb = tree_megabytes(project / "site")
     pdf_dir = project / "site" / "pdf"
     pdf_mb = tree_megabytes(pdf_dir) if pdf_dir.is_dir() else 0.0
     note = f"site {site_mb:.1f} MB ({pdf_mb:.1f} MB PDFs)" + ("; PDFs from the PDF cache" if pdf_exists else "")
-    rows.append(Row("policypress build", build_run.seconds, build_run.max_rss_mb, note))
+    rows.append(Row("policypress build (warm)", build_run.seconds, build_run.max_rss_mb, note))
 
     # (f) edit-to-preview in mkdocs serve
     log = logs / "serve.log"
@@ -375,6 +415,9 @@ def bench(n: int, work: Path, seed: int, bib_size: int, serve_timeout: float) ->
     print(f"ratio site/naive = {ratio:.2f}; site {site_mb:.1f} MB vs naive {naive_mb:.1f} MB")
     return (
         f"bench: N={n} site_s={fmt(build_run.seconds)} naive_s={fmt(naive_run.seconds)} ratio={ratio:.2f} "
+        f"prune_s={fmt(prune_run.seconds)} ratio_prune={build_run.seconds / prune_run.seconds:.2f} "
+        f"samenav_s={fmt(samenav_run.seconds)} ratio_samenav={build_run.seconds / samenav_run.seconds:.2f} "
+        f"site_cold_s={fmt(cold_build.seconds)} ratio_samenav_cold={cold_build.seconds / samenav_run.seconds:.2f} "
         f"check_s={fmt(check_run.seconds)} pdf_all_s={fmt(pdf_all)} pdf_floor_s={fmt(pdf_floor)} "
         f"pdf_ratio={fmt(pdf_all / pdf_floor)} pdf_one_s={fmt(pdf_one)} "
         f"preview_s={fmt(preview)} preview_browser_s={fmt(in_browser)} site_mb={fmt(site_mb, 1)}"
