@@ -64,7 +64,10 @@ def _workspace(args: argparse.Namespace, config_file: Path | None = None) -> tup
     """The options of the site and its workspace (without the speed layer under ``--plain``)."""
     config_file = config_file or args.config_file
     options = read_options(config_file)
-    return options, Workspace.for_options(options, config_file.resolve().parent, fast=not args.plain)
+    root = config_file.resolve().parent
+    return options, Workspace.for_options(
+        options, root, fast=not args.plain, theme_dirs=tuple(theme_sources(config_file))
+    )
 
 
 def command_check(args: argparse.Namespace) -> int:

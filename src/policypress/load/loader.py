@@ -8,7 +8,9 @@ downstream ever sees a half-valid policy.
 
 from __future__ import annotations
 
+import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from policypress.errors import Diagnostic, SourceError, display_path
@@ -23,6 +25,39 @@ def _inside(root: Path, path: Path) -> bool:
     if not path.exists():
         return True
     return path.resolve().is_relative_to(root.resolve())
+
+
+def _outside_diagnostic(path: Path, root: Path) -> Diagnostic:
+    """The link named where it is in the project (not where it points), and where it points."""
+    folder = display_path(path.parent, root)
+    return Diagnostic(
+        path.name if folder == "." else f"{folder}/{path.name}",
+        1,
+        1,
+        "source.outside_project",
+        f"links to {path.resolve()}, outside the project; sources must live in the project",
+    )
+
+
+def links_outside(root: Path, folders: Iterable[Path]) -> list[Diagnostic]:
+    """Every file or folder in ``folders`` (searched through, without following links) that is a
+    symbolic link to somewhere outside ``root``, named: templates and theme overrides are published
+    as sources are, so one linked from elsewhere on the machine is refused as a policy would be."""
+    found: list[Path] = []
+    for folder in folders:
+        if not folder.exists():
+            continue
+        if not _inside(root, folder):
+            found.append(folder)
+            continue
+        for parent, dirs, files in os.walk(folder):
+            base = Path(parent)
+            for name in sorted([*dirs, *files]):
+                entry = base / name
+                if entry.is_symlink() and not _inside(root, entry):
+                    found.append(entry)
+            dirs[:] = sorted(name for name in dirs if not (base / name).is_symlink())
+    return [_outside_diagnostic(path, root) for path in sorted(set(found))]
 
 
 def _not_a_file(path: Path) -> str | None:
@@ -55,16 +90,7 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
         for path in (layout.bibliography_path, *layout.policy_files(), *layout.boilerplate_path.glob("*.yaml"))
         if not _inside(layout.root, path)
     ]
-    for path in outside:
-        diagnostics.append(
-            Diagnostic(
-                display_path(path, layout.root),
-                1,
-                1,
-                "source.outside_project",
-                f"links to {path.resolve()}, outside the project; sources must live in the project",
-            )
-        )
+    diagnostics.extend(_outside_diagnostic(path, layout.root) for path in outside)
     if outside:
         raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
     candidates = (
