@@ -176,6 +176,18 @@ CASES: dict[str, tuple[Edit, ...]] = {
         ),
     ),
     "templates-missing": (edit(TEMPLATE, None, None),),
+    # --- YAML under policy/ that would not be read is named, never left out without a word ---
+    "source-policy-named-yml": (edit("policy/xx-cp-mp-2.yml", None, "id: XX.CP.MP.2\n"),),
+    "source-policy-named-upper-yaml": (edit("policy/XX-CP-MP-2.YAML", None, "id: XX.CP.MP.2\n"),),
+    "source-policy-in-subfolder": (
+        edit("policy/drafts/.keep", None, ""),
+        edit("policy/drafts/xx-cp-mp-2.yaml", None, "id: XX.CP.MP.2\n"),
+    ),
+    "source-boilerplate-named-yml": (edit("policy/boilerplate/zz-notice.yml", None, "code_system: CPT\n"),),
+    "source-in-boilerplate-subfolder": (
+        edit("policy/boilerplate/old/.keep", None, ""),
+        edit("policy/boilerplate/old/cpt-notice.yaml", None, "code_system: CPT\n"),
+    ),
     # --- templates and theme files are sources: none may be a link to outside the project ---
     "template-linked-from-outside": (linked(TEMPLATE, f"{{# {SECRET} #}}\n# {{{{ policy.title }}}}\n"),),
     "override-linked-from-outside": (linked("overrides/partials/copyright.html", f"<p>{SECRET}</p>\n"),),
@@ -205,6 +217,7 @@ def apply(root: Path, change: Edit) -> None:
         path.unlink()
         return
     if change.old is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         data = change.new.encode() if isinstance(change.new, str) else change.new
         path.write_bytes(data)
         return
