@@ -188,6 +188,12 @@ CASES: dict[str, tuple[Edit, ...]] = {
         edit("policy/boilerplate/old/.keep", None, ""),
         edit("policy/boilerplate/old/cpt-notice.yaml", None, "code_system: CPT\n"),
     ),
+    # --- a file name is shown with every character a terminal would act on escaped ----------
+    "filename-terminal-escapes": (
+        edit("policy/xx-cp-mp-1\x1b[2J\x1b]0;owned\x07.yaml", None, (NESTED / POLICY).read_text(encoding="utf-8")),
+    ),
+    "filename-terminal-escapes-yml": (edit("policy/\x1b[31mred\u202eyml.yml", None, "id: XX.CP.MP.2\n"),),
+    "filename-not-utf8": (edit("policy/xx-\udcff.yml", None, "id: XX.CP.MP.2\n"),),
     # --- templates and theme files are sources: none may be a link to outside the project ---
     "template-linked-from-outside": (linked(TEMPLATE, f"{{# {SECRET} #}}\n# {{{{ policy.title }}}}\n"),),
     "override-linked-from-outside": (linked("overrides/partials/copyright.html", f"<p>{SECRET}</p>\n"),),
@@ -258,6 +264,7 @@ def test_bad_input_is_refused_and_site_untouched(
     output = capsys.readouterr()
     assert output.out == ""
     assert "Traceback" not in output.err
+    assert all(char.isprintable() or char == "\n" for char in output.err)  # no terminal escape reaches it
     assert "hunter2" not in output.err  # nothing is read from outside the project, not even to report on it
     err = output.err.replace(str(tmp_path.resolve()), "<tmp>")
     golden = GOLDEN / f"{case}.txt"
@@ -320,3 +327,19 @@ def test_mkdocs_build_refuses_a_template_linked_from_outside(built_project: Path
     assert "templates/policy.md.j2:1:1: links to " in done.stderr and "outside the project" in done.stderr
     assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_paths_in_other_errors_are_escaped_too(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Errors that are not a source's diagnostic (a missing mkdocs.yml, a refused --site-dir) escape them alike."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    for arguments, shown in (
+        (["-f", str(root / "nope\x1b[31m.yml"), "check"], "nope\\x1b[31m.yml: no such file"),
+        (["-f", str(root / "mkdocs.yml"), "build", "--site-dir", "policy/\x1b[2Jx"], "policy/\\x1b[2Jx: publishing"),
+    ):
+        capsys.readouterr()
+        assert main(arguments) == 1
+        err = capsys.readouterr().err
+        assert shown in err and "\x1b" not in err and "Traceback" not in err

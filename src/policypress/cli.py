@@ -481,15 +481,13 @@ def _run_command(args: argparse.Namespace) -> int:
     except PolicyPressError as exc:
         return _report(_interruption() if _signalled() else exc)
     except FileNotFoundError as exc:
-        print(f"error: {exc.filename}: no such file", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _report(PolicyPressError(f"{exc.filename}: no such file"))
     except OSError as exc:
         if exc.errno not in _WRITE_ERRORS:
             raise
         written = exc.filename2 or exc.filename  # a copy names its source first, the file it wrote second
         where = f" {os.fsdecode(written)}" if written else ""
-        print(f"error: cannot write{where}: {exc.strerror}; site/ was left as it was", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _report(PolicyPressError(f"cannot write{where}: {exc.strerror}; site/ was left as it was"))
     except Exception:  # a bug in policypress, not the user's fault
         if _signalled():  # a signal that landed inside a C extension surfaces as some other failure
             return _report(_interruption())
