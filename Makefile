@@ -30,9 +30,11 @@ site: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/policypress build
 
 # Archival PDFs only, into site/pdf (make site writes them too); unchanged policies come from .cache/pdf.
+#   make pdf PDF_FLAGS="--shard 2/4"   one job of a CI matrix of four: its PDFs into .cache/pdf only
 .PHONY: pdf
+PDF_FLAGS ?=
 pdf: $(STAMP) $(SYSTEM_STAMP)
-	$(BIN)/policypress pdf
+	$(BIN)/policypress pdf $(PDF_FLAGS)
 
 # Live preview: only the pages an edit affects are rebuilt (policypress keeps pages and the search
 # index whole under --dirty).
