@@ -343,3 +343,18 @@ def test_paths_in_other_errors_are_escaped_too(
         assert main(arguments) == 1
         err = capsys.readouterr().err
         assert shown in err and "\x1b" not in err and "Traceback" not in err
+
+
+def test_a_template_folder_configured_outside_the_project_is_refused(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``templates: ../shared`` in mkdocs.yml is read from outside as a link would be: refused alike."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    shutil.copytree(root / "templates", tmp_path / "shared")
+    apply(root, edit("mkdocs.yml", "      templates: templates\n", "      templates: ../shared\n"))
+    capsys.readouterr()
+    assert main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
+    err = capsys.readouterr().err
+    shared = (tmp_path / "shared").resolve()
+    assert err.startswith(f"../shared:1:1: is {shared}, outside the project; sources must live in the project")

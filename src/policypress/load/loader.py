@@ -28,14 +28,16 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _outside_diagnostic(path: Path, root: Path) -> Diagnostic:
-    """The link named where it is in the project (not where it points), and where it points."""
-    folder = display_path(path.parent, root)
+    """The source named where the project has it (a link where it sits, not where it points; a folder
+    configured as ``../shared`` as written), and where it really is."""
+    shown = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+    where = "links to" if path.is_symlink() else "is"
     return Diagnostic(
-        path.name if folder == "." else f"{folder}/{path.name}",
+        shown,
         1,
         1,
         "source.outside_project",
-        f"links to {path.resolve()}, outside the project; sources must live in the project",
+        f"{where} {path.resolve()}, outside the project; sources must live in the project",
     )
 
 
