@@ -72,8 +72,8 @@ def _not_read(layout: ProjectLayout) -> list[Diagnostic]:
     Hidden files and folders (editor and system files) are not looked at."""
     diagnostics = []
     folder = layout.policy_path
-    if not folder.is_dir():
-        return []
+    if not folder.is_dir() or folder.resolve() == layout.root.resolve():
+        return []  # policies kept beside mkdocs.yml (policy_dir: .): the rest of the project is not theirs
     for parent, dirs, files in os.walk(folder):
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
         base = Path(parent)
