@@ -22,7 +22,15 @@ SYSTEM_PACKAGES := fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-util
 SYSTEM_STAMP := .cache/system/.installed
 
 $(SYSTEM_STAMP):
-	dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); }
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	else \
+		echo "error: the PDFs need the Debian packages $(SYSTEM_PACKAGES); some are missing and make" \
+			"cannot install them (that takes root and apt-get): run sudo apt-get install $(SYSTEM_PACKAGES)," \
+			"then make again" >&2; \
+		exit 1; \
+	fi
 	mkdir -p .cache/system
 	touch $(SYSTEM_STAMP)
 
@@ -30,9 +38,11 @@ site: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/policypress build
 
 # Archival PDFs only, into site/pdf (make site writes them too); unchanged policies come from .cache/pdf.
+#   make pdf PDF_FLAGS="--shard 2/4"   one job of a CI matrix of four: its PDFs into .cache/pdf only
 .PHONY: pdf
+PDF_FLAGS ?=
 pdf: $(STAMP) $(SYSTEM_STAMP)
-	$(BIN)/policypress pdf
+	$(BIN)/policypress pdf $(PDF_FLAGS)
 
 # Live preview: only the pages an edit affects are rebuilt (policypress keeps pages and the search
 # index whole under --dirty).

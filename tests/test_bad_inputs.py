@@ -10,6 +10,8 @@ the diff) and leave ``site/`` byte-for-byte as it was, with no temporary folder 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,15 +29,28 @@ TEMPLATE = "templates/policy.md.j2"
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace ``old`` by ``new`` in ``file`` (once); ``old=None`` writes the whole file; ``new=None`` deletes it."""
+    """Replace ``old`` by ``new`` in ``file`` (once); ``old=None`` writes the whole file; ``new=None`` deletes it.
+
+    ``outside``: ``file`` becomes a symbolic link to a file outside the project (beside it) holding ``new``."""
 
     file: str
     old: str | bytes | None
     new: str | bytes | None
+    outside: bool = False
 
 
 def edit(file: str, old: str | bytes | None, new: str | bytes | None) -> Edit:
     return Edit(file, old, new)
+
+
+def linked(file: str, new: str) -> Edit:
+    """``file`` replaced by a link to a file outside the project that holds ``new``."""
+    return Edit(file, None, new, outside=True)
+
+
+OUTSIDE = "outside"
+"""The folder beside the project that a linked file points into; shown as ``<tmp>/outside`` in golden files."""
+SECRET = "secret_token: hunter2"
 
 
 CASES: dict[str, tuple[Edit, ...]] = {
@@ -161,6 +176,29 @@ CASES: dict[str, tuple[Edit, ...]] = {
         ),
     ),
     "templates-missing": (edit(TEMPLATE, None, None),),
+    # --- YAML under policy/ that would not be read is named, never left out without a word ---
+    "source-policy-named-yml": (edit("policy/xx-cp-mp-2.yml", None, "id: XX.CP.MP.2\n"),),
+    "source-policy-named-upper-yaml": (edit("policy/XX-CP-MP-2.YAML", None, "id: XX.CP.MP.2\n"),),
+    "source-policy-in-subfolder": (
+        edit("policy/drafts/.keep", None, ""),
+        edit("policy/drafts/xx-cp-mp-2.yaml", None, "id: XX.CP.MP.2\n"),
+    ),
+    "source-boilerplate-named-yml": (edit("policy/boilerplate/zz-notice.yml", None, "code_system: CPT\n"),),
+    "source-in-boilerplate-subfolder": (
+        edit("policy/boilerplate/old/.keep", None, ""),
+        edit("policy/boilerplate/old/cpt-notice.yaml", None, "code_system: CPT\n"),
+    ),
+    # --- a file name is shown with every character a terminal would act on escaped ----------
+    "filename-terminal-escapes": (
+        edit("policy/xx-cp-mp-1\x1b[2J\x1b]0;owned\x07.yaml", None, (NESTED / POLICY).read_text(encoding="utf-8")),
+    ),
+    "filename-terminal-escapes-yml": (edit("policy/\x1b[31mred\u202eyml.yml", None, "id: XX.CP.MP.2\n"),),
+    "filename-not-utf8": (edit("policy/xx-\udcff.yml", None, "id: XX.CP.MP.2\n"),),
+    # --- templates and theme files are sources: none may be a link to outside the project ---
+    "template-linked-from-outside": (linked(TEMPLATE, f"{{# {SECRET} #}}\n# {{{{ policy.title }}}}\n"),),
+    "override-linked-from-outside": (linked("overrides/partials/copyright.html", f"<p>{SECRET}</p>\n"),),
+    "print-template-linked-from-outside": (linked("templates/pdf.typ", f"// {SECRET}\n"),),
+    "asset-linked-from-outside": (linked("docs/assets/code-lookup.js", f"// {SECRET}\n"),),
     # --- several mistakes at once: all reported in one run --------------------------------
     "many-errors-at-once": (
         edit(POLICY, "determination: investigational", "determination: maybe"),
@@ -174,10 +212,18 @@ CASES: dict[str, tuple[Edit, ...]] = {
 
 def apply(root: Path, change: Edit) -> None:
     path = root / change.file
+    if change.outside:
+        target = root.parent / OUTSIDE / path.name
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(str(change.new), encoding="utf-8")
+        path.unlink(missing_ok=True)
+        path.symlink_to(target)
+        return
     if change.new is None:
         path.unlink()
         return
     if change.old is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         data = change.new.encode() if isinstance(change.new, str) else change.new
         path.write_bytes(data)
         return
@@ -218,11 +264,14 @@ def test_bad_input_is_refused_and_site_untouched(
     output = capsys.readouterr()
     assert output.out == ""
     assert "Traceback" not in output.err
+    assert all(char.isprintable() or char == "\n" for char in output.err)  # no terminal escape reaches it
+    assert "hunter2" not in output.err  # nothing is read from outside the project, not even to report on it
+    err = output.err.replace(str(tmp_path.resolve()), "<tmp>")
     golden = GOLDEN / f"{case}.txt"
     if update_golden:
         golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(output.err, encoding="utf-8")
-    assert output.err == golden.read_text(encoding="utf-8")
+        golden.write_text(err, encoding="utf-8")
+    assert err == golden.read_text(encoding="utf-8")
     assert snapshot(root / "site") == site_before
     leftovers = [p.name for p in root.iterdir() if p.name not in {*(q.name for q in built_project.iterdir())}]
     assert leftovers == []
@@ -243,3 +292,69 @@ def test_sources_linked_from_outside_the_project_are_refused_unread(
     assert "policy/boilerplate/zz.yaml:1:1: links to" in err and "[source.outside_project]" in err
     assert "hunter2" not in err and "secret_token" not in err
     assert snapshot(root / "site") == site_before
+
+
+@pytest.mark.parametrize("folder", ["overrides/partials", "templates"])
+def test_a_template_folder_linked_from_outside_is_refused_unread(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    elsewhere = tmp_path / OUTSIDE / "folder"
+    shutil.copytree(root / folder, elsewhere)
+    (elsewhere / "secret.html").write_text(SECRET, encoding="utf-8")
+    shutil.rmtree(root / folder)
+    (root / folder).symlink_to(elsewhere, target_is_directory=True)
+    site_before = snapshot(root / "site")
+    for command in ("check", "build"):
+        capsys.readouterr()
+        assert main(["-f", str(root / "mkdocs.yml"), command]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"{folder}:1:1: links to {elsewhere.resolve()}, outside the project")
+        assert "hunter2" not in err and "Traceback" not in err
+    assert snapshot(root / "site") == site_before
+
+
+def test_mkdocs_build_refuses_a_template_linked_from_outside(built_project: Path, tmp_path: Path) -> None:
+    """The plugin, run by MkDocs itself (in a process of its own), refuses it as the command line does."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    apply(root, linked(TEMPLATE, f"{{# {SECRET} #}}\n"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml"), "-d", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert "templates/policy.md.j2:1:1: links to " in done.stderr and "outside the project" in done.stderr
+    assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_paths_in_other_errors_are_escaped_too(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Errors that are not a source's diagnostic (a missing mkdocs.yml, a refused --site-dir) escape them alike."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    for arguments, shown in (
+        (["-f", str(root / "nope\x1b[31m.yml"), "check"], "nope\\x1b[31m.yml: no such file"),
+        (["-f", str(root / "mkdocs.yml"), "build", "--site-dir", "policy/\x1b[2Jx"], "policy/\\x1b[2Jx: publishing"),
+    ):
+        capsys.readouterr()
+        assert main(arguments) == 1
+        err = capsys.readouterr().err
+        assert shown in err and "\x1b" not in err and "Traceback" not in err
+
+
+def test_a_template_folder_configured_outside_the_project_is_refused(
+    built_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``templates: ../shared`` in mkdocs.yml is read from outside as a link would be: refused alike."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    shutil.copytree(root / "templates", tmp_path / "shared")
+    apply(root, edit("mkdocs.yml", "      templates: templates\n", "      templates: ../shared\n"))
+    capsys.readouterr()
+    assert main(["-f", str(root / "mkdocs.yml"), "check"]) == 1
+    err = capsys.readouterr().err
+    shared = (tmp_path / "shared").resolve()
+    assert err.startswith(f"../shared:1:1: is {shared}, outside the project; sources must live in the project")

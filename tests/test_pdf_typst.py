@@ -1,6 +1,7 @@
 """The Typst PDF's promises beyond its text: PDF/A-3a and PDF/UA-1 identification, a structure tree with the
-page furniture as artifacts, attachments a standard tool extracts, identical bytes from two folders, the page's
-article text in order, policy text that can never run as Typst code, and text no font covers refused at check.
+page furniture as artifacts, attachments a standard tool extracts, identical bytes from two folders (the
+seed's whole site too, from two fresh copies), the page's article text in order, policy text that can never
+run as Typst code, and text no font covers refused at check.
 
 Runs on the seed (the repository's site) and on the bariatric fixture, both built by the real command.
 """
@@ -161,6 +162,32 @@ def test_byte_identical_rebuilds_in_two_folders(tmp_path: Path) -> None:
         outputs.append((project / "site" / "pdf" / "oh-cp-mp-37.pdf").read_bytes())
     assert outputs[0] == outputs[1]
     assert str(tmp_path).encode() not in outputs[0]
+
+
+def test_the_seed_builds_to_the_same_bytes_in_two_fresh_folders(tmp_path: Path) -> None:
+    """Two fresh copies of the project (no .cache: no work, page or PDF cache), each built by the command as
+    ``make site`` builds it, in processes with different hash seeds: the seed's PDF, and every other file of
+    the site, are the same bytes, and neither names the folder it was built in."""
+    sites = []
+    for folder in ("one", "two/deeper"):
+        project = copy_seed_project(tmp_path / folder / "project")
+        assert not (project / ".cache").exists()
+        env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+        env["PYTHONHASHSEED"] = str(len(folder))
+        result = subprocess.run(
+            [sys.executable, "-m", "policypress", "-f", str(project / "mkdocs.yml"), "build"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "pdf: 1 PDF(s): 1 rendered, 0 reused from the cache" in result.stdout
+        site = project / "site"
+        sites.append({p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()})
+    assert sites[0]["pdf/wa-cp-mp-166.pdf"] == sites[1]["pdf/wa-cp-mp-166.pdf"]
+    assert sites[0] == sites[1]
+    assert not [name for name, data in sites[0].items() if str(tmp_path).encode() in data]
 
 
 HOSTILE = (

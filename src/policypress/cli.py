@@ -28,7 +28,7 @@ from typing import Any, NoReturn, TextIO
 from policypress.build.asof import code_on, date_of_service, policy_on
 from policypress.build.check import check_site
 from policypress.build.history import read_history
-from policypress.build.pdfs import PdfMaker, build_policy_pdfs
+from policypress.build.pdfs import PdfMaker, Shard, build_policy_pdfs, cache_shard_pdfs
 from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
@@ -64,7 +64,10 @@ def _workspace(args: argparse.Namespace, config_file: Path | None = None) -> tup
     """The options of the site and its workspace (without the speed layer under ``--plain``)."""
     config_file = config_file or args.config_file
     options = read_options(config_file)
-    return options, Workspace.for_options(options, config_file.resolve().parent, fast=not args.plain)
+    root = config_file.resolve().parent
+    return options, Workspace.for_options(
+        options, root, fast=not args.plain, theme_dirs=tuple(theme_sources(config_file))
+    )
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -177,6 +180,10 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
+    shard = None if args.shard is None else Shard.parse(args.shard)
+    if shard is not None and (args.no_cache or args.plain):
+        option = "--no-cache" if args.no_cache else "--plain"
+        raise PolicyPressError(f"--shard renders into .cache/pdf, which {option} does not use: leave one out")
     _options, workspace = _workspace(args, config_file)
     site_dir = (config_file.parent / args.site_dir).resolve()
     refuse_unsafe_site_dir(site_dir, config_file.parent, _sources(workspace, config_file))
@@ -189,7 +196,10 @@ def command_pdf(args: argparse.Namespace) -> int:
         config = load_config(str(config_file), strict=True)
         out_dir = site_dir / PDF_DIR
         BuildInterrupted.doing("making the PDFs")
-        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
+        if shard is None:
+            _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
+        else:
+            _cache_shard(config, workspace, shard, project, renderer, maker, epoch)
     finally:
         maker.close()
     return EXIT_OK
@@ -216,6 +226,35 @@ def _write_pdfs(
         out_dir,
         maker,
         provenance,
+        markdown_extensions=config.markdown_extensions,
+        extension_configs=config.mdx_configs,
+        progress=lambda _done, _total: bar.advance(),
+    )
+    bar.close()
+    print(report.summary())
+
+
+def _cache_shard(
+    config: Any,
+    workspace: Workspace,
+    shard: Shard,
+    project: Project,
+    renderer: PageRenderer,
+    maker: PdfMaker,
+    epoch: str,
+) -> None:
+    """Render shard ``shard``'s PDFs into the cache, with the same jobs as ``_write_pdfs`` would make."""
+    layout = workspace.layout
+    provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
+    bar = ProgressBar(len(shard.select(project.policies)), sys.stderr)
+    report = cache_shard_pdfs(
+        project,
+        layout,
+        renderer,
+        workspace.template_dir,
+        maker,
+        provenance,
+        shard,
         markdown_extensions=config.markdown_extensions,
         extension_configs=config.mdx_configs,
         progress=lambda _done, _total: bar.advance(),
@@ -417,6 +456,11 @@ def build_parser() -> argparse.ArgumentParser:
     pdf = commands.add_parser("pdf", help="write the archival PDF/A of every policy into SITE_DIR/pdf")
     pdf.add_argument("--site-dir", type=Path, default=Path("site"), help="site folder (default: %(default)s)")
     pdf.add_argument("--no-cache", action="store_true", help="render every PDF, ignoring .cache/pdf")
+    pdf.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="render only the PDFs of shard K of N into .cache/pdf (not site/), for a CI job of a matrix of N",
+    )
     pdf.set_defaults(run=command_pdf)
     new = commands.add_parser("new", help="start a policy: write policy/NUMBER.yaml, a skeleton that passes check")
     new.add_argument("number", help="its reference number, e.g. WA.CP.MP.167")
@@ -478,15 +522,13 @@ def _run_command(args: argparse.Namespace) -> int:
     except PolicyPressError as exc:
         return _report(_interruption() if _signalled() else exc)
     except FileNotFoundError as exc:
-        print(f"error: {exc.filename}: no such file", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _report(PolicyPressError(f"{exc.filename}: no such file"))
     except OSError as exc:
         if exc.errno not in _WRITE_ERRORS:
             raise
         written = exc.filename2 or exc.filename  # a copy names its source first, the file it wrote second
         where = f" {os.fsdecode(written)}" if written else ""
-        print(f"error: cannot write{where}: {exc.strerror}; site/ was left as it was", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _report(PolicyPressError(f"cannot write{where}: {exc.strerror}; site/ was left as it was"))
     except Exception:  # a bug in policypress, not the user's fault
         if _signalled():  # a signal that landed inside a C extension surfaces as some other failure
             return _report(_interruption())

@@ -24,6 +24,19 @@ Path_ = tuple[str | int, ...]
 ``("criteria", 1, "text")``."""
 
 
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: every character that is not printable (an escape that
+    starts a terminal control sequence, other control characters, bidirectional overrides, a
+    non-UTF-8 byte of a file name) written as its Python escape, ``\\x1b``, ``\\u202e``, ``\\udcff``.
+
+    Every message the command line shows passes through here (``Diagnostic.format`` and
+    ``PolicyPressError.lines``): paths and values in them come from file names and file
+    contents, which an author, or a pull request, chose."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
 def field_name(path: Path_) -> str:
     """``("criteria", 1, "text")`` as ``criteria[1].text``: how messages name a field."""
     out = ""
@@ -50,15 +63,15 @@ class Diagnostic:
     def format(self) -> str:
         """Render as ``file:line:col: message`` (warnings and infos say so)."""
         prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.file}:{self.line}:{self.col}: {prefix}{self.message} [{self.code}]"
+        return printable(f"{self.file}:{self.line}:{self.col}: {prefix}{self.message} [{self.code}]")
 
 
 class PolicyPressError(Exception):
     """Base of every error the user can act on; the command line prints ``lines()`` and exits 1."""
 
     def lines(self) -> list[str]:
-        """What the command line prints, one line each, on standard error."""
-        return [f"error: {self}"]
+        """What the command line prints, one line each, on standard error (non-printable characters escaped)."""
+        return [printable(line) for line in f"error: {self}".split("\n")]
 
 
 class SourceError(PolicyPressError):
@@ -83,7 +96,7 @@ class ReviewError(PolicyPressError):
         super().__init__("\n".join(self.messages))
 
     def lines(self) -> list[str]:
-        return list(self.messages)
+        return [printable(line) for message in self.messages for line in message.split("\n")]
 
 
 class PdfError(PolicyPressError):
@@ -152,7 +165,7 @@ class BuildInterrupted(PolicyPressError):
             if BuildInterrupted.published
             else "site/ was left as it was"
         )
-        return [f"error: {str(self) or 'interrupted'} while {BuildInterrupted.during}; {where}"]
+        return [printable(f"error: {str(self) or 'interrupted'} while {BuildInterrupted.during}; {where}")]
 
 
 def display_path(path: Path, root: Path | None = None) -> str:

@@ -1,7 +1,8 @@
 """Everything ``policypress check`` verifies before a build may touch ``site/``.
 
 Sources (policies, bibliography, boilerplate) are loaded and cross-checked by
-``load``; this adds the templates: each must compile, and every page must render
+``load``; this adds the templates (none a link to outside the project, nor any file of the
+theme's overrides or docs folder): each must compile, and every page must render
 with them (a misspelt variable is an error under ``StrictUndefined``), and the PDF's
 fonts: every character of a source must be one a font of the print stylesheet can show
 (Typst would refuse the PDF). All problems are collected before failing, so an author
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policypress.errors import Diagnostic, PdfError, SourceError, display_path
+from policypress.load.loader import links_outside
 from policypress.pdf import fonts
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
@@ -28,6 +30,8 @@ def check_site(workspace: Workspace, *, trial_render: bool = True) -> tuple[Proj
 
     ``trial_render=False`` skips rendering the pages, for a caller that renders them next anyway.
     """
+    if linked := links_outside(workspace.layout.root, [workspace.template_dir, *workspace.theme_dirs]):
+        raise SourceError(linked)  # read nothing from outside, not even to report on it
     renderer = workspace.renderer()
     template_errors = renderer.check_templates()
     try:

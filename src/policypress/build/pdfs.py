@@ -9,14 +9,16 @@ with the same bytes. Any failure raises before the caller publishes anything.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from policypress.errors import PolicyPressError
 from policypress.files import write_atomically
-from policypress.project import Project, ProjectLayout
+from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
 from policypress.render.printjob import PdfJob, PrintRenderer, Provenance
 
@@ -103,6 +105,88 @@ def build_policy_pdfs(
     report = write_pdfs(jobs, out_dir, maker, total=len(project.policies), progress=progress)
     maker.finish()
     return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (``--shard 2/4``): every ``count``-th policy in file-name order, from the
+    ``index``-th on. Each policy falls in exactly one shard of N, the same on every machine that has the same
+    policies, and the shards are even to one policy."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"2/4"`` as ``Shard(2, 4)``; ``PolicyPressError`` saying how to write it otherwise."""
+        written = re.fullmatch(r"([0-9]+)/([0-9]+)", text)
+        if written is None:
+            raise PolicyPressError(f"--shard {text}: write K/N, shard K of N, e.g. --shard 2/4")
+        index, count = int(written[1]), int(written[2])
+        if count < 1:
+            raise PolicyPressError(f"--shard {text}: N, the number of shards, is at least 1")
+        if not 1 <= index <= count:
+            raise PolicyPressError(
+                f"--shard {text}: K is 1 to {count}, shards are numbered from 1 (--shard 1/{count} to {count}/{count})"
+            )
+        return cls(index, count)
+
+    def select(self, policies: Sequence[PolicySource]) -> list[PolicySource]:
+        """The policies of this shard, in file-name order."""
+        ordered = sorted(policies, key=lambda source: source.stem)
+        return [source for position, source in enumerate(ordered) if position % self.count == self.index - 1]
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+@dataclass(frozen=True)
+class ShardReport:
+    """What ``policypress pdf --shard`` did: PDFs made into the cache only."""
+
+    shard: Shard
+    rendered: tuple[str, ...]
+    reused: tuple[str, ...]
+    seconds: float
+
+    def summary(self) -> str:
+        total = len(self.rendered) + len(self.reused)
+        return (
+            f"pdf: shard {self.shard}: {total} PDF(s) into .cache/pdf: {len(self.rendered)} rendered, "
+            f"{len(self.reused)} already in the cache ({self.seconds:.1f} s)"
+        )
+
+
+def cache_shard_pdfs(
+    project: Project,
+    layout: ProjectLayout,
+    pages: PageRenderer,
+    template_dir: Path,
+    maker: PdfMaker,
+    provenance: Provenance,
+    shard: Shard,
+    *,
+    markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
+    extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ShardReport:
+    """Make the PDF of every policy of ``shard`` with ``maker``, which files each in its cache; write no site.
+
+    The jobs are the very jobs of a whole build (the same project, numbering and provenance), so a build
+    given the merged caches of all N shards finds every PDF there."""
+    started = time.perf_counter()
+    printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
+    chosen = shard.select(project.policies)
+    rendered: list[str] = []
+    reused: list[str] = []
+
+    def deliver(job: PdfJob, _data: bytes, was_reused: bool) -> None:
+        (reused if was_reused else rendered).append(job.stem)
+        if progress is not None:
+            progress(len(rendered) + len(reused), len(chosen))
+
+    maker.make((printer.job(project, source, layout, provenance) for source in chosen), deliver)
+    return ShardReport(shard, tuple(sorted(rendered)), tuple(sorted(reused)), time.perf_counter() - started)
 
 
 def write_pdfs(

@@ -43,18 +43,25 @@ class Workspace:
         formats: DateFormats | None = None,
         *,
         fast: bool = True,
+        theme_dirs: tuple[Path, ...] = (),
     ) -> None:
         self.layout = layout
         self.template_dir = template_dir if template_dir is not None else layout.root / "templates"
+        self.theme_dirs = theme_dirs
+        """The site's other published sources: mkdocs.yml's ``docs_dir`` and the theme's ``custom_dir``."""
         self.formats = formats or DateFormats()
         self.fast = fast
         self._memory: LoadCache | None = None
         self._renderer: PageRenderer | None = None
 
     @classmethod
-    def for_options(cls, options: Options, root: Path, *, fast: bool = True) -> Workspace:
+    def for_options(
+        cls, options: Options, root: Path, *, fast: bool = True, theme_dirs: tuple[Path, ...] = ()
+    ) -> Workspace:
         """The workspace of the project whose mkdocs.yml (with these options) is in ``root``."""
-        return cls(options.layout(root), options.template_dir(root), options.formats(), fast=fast)
+        return cls(
+            options.layout(root), options.template_dir(root), options.formats(), fast=fast, theme_dirs=theme_dirs
+        )
 
     def reader(self) -> SourceReader:
         """A reader for one load of the project."""

@@ -8,14 +8,16 @@ downstream ever sees a half-valid policy.
 
 from __future__ import annotations
 
+import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from policypress.errors import Diagnostic, SourceError, display_path
 from policypress.load.policyfile import located
 from policypress.load.reader import PlainReader, SourceReader
 from policypress.model.policy import YEAR_PLACEHOLDER
-from policypress.project import PolicySource, Project, ProjectLayout
+from policypress.project import BOILERPLATE_DIR, PolicySource, Project, ProjectLayout
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -23,6 +25,79 @@ def _inside(root: Path, path: Path) -> bool:
     if not path.exists():
         return True
     return path.resolve().is_relative_to(root.resolve())
+
+
+def _outside_diagnostic(path: Path, root: Path) -> Diagnostic:
+    """The source named where the project has it (a link where it sits, not where it points; a folder
+    configured as ``../shared`` as written), and where it really is."""
+    shown = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root))).as_posix()
+    where = "links to" if path.is_symlink() else "is"
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        "source.outside_project",
+        f"{where} {path.resolve()}, outside the project; sources must live in the project",
+    )
+
+
+def links_outside(root: Path, folders: Iterable[Path]) -> list[Diagnostic]:
+    """Every file or folder in ``folders`` (searched through, without following links) that is a
+    symbolic link to somewhere outside ``root``, named: templates and theme overrides are published
+    as sources are, so one linked from elsewhere on the machine is refused as a policy would be."""
+    found: list[Path] = []
+    for folder in folders:
+        if not folder.exists():
+            continue
+        if not _inside(root, folder):
+            found.append(folder)
+            continue
+        for parent, dirs, files in os.walk(folder):
+            base = Path(parent)
+            for name in sorted([*dirs, *files]):
+                entry = base / name
+                if entry.is_symlink() and not _inside(root, entry):
+                    found.append(entry)
+            dirs[:] = sorted(name for name in dirs if not (base / name).is_symlink())
+    return [_outside_diagnostic(path, root) for path in sorted(set(found))]
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _not_read(layout: ProjectLayout) -> list[Diagnostic]:
+    """YAML files under ``policy/`` that no step would read, each named with what to do: a name not
+    ending in ``.yaml`` (``x.yml``, ``x.YAML``) and anything in a subfolder other than ``boilerplate/``
+    (or deeper in it). Left out without a word, a policy would silently be missing from the site.
+    Hidden files and folders (editor and system files) are not looked at."""
+    diagnostics = []
+    folder = layout.policy_path
+    if not folder.is_dir() or folder.resolve() == layout.root.resolve():
+        return []  # policies kept beside mkdocs.yml (policy_dir: .): the rest of the project is not theirs
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        base = Path(parent)
+        for name in sorted(files):
+            path = base / name
+            if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
+                continue
+            where = path.parent.relative_to(folder).parts
+            stem = name.rsplit(".", 1)[0]
+            if where in ((), (BOILERPLATE_DIR,)):
+                if name.endswith(".yaml"):
+                    continue
+                message = f"is not read: sources end in .yaml; rename it to {stem}.yaml"
+            else:
+                policy_dir = display_path(folder, layout.root)
+                kind, home = "policies sit", f"{policy_dir}/"
+                if where[0] == BOILERPLATE_DIR:
+                    kind, home = "shared legal text sits", f"{policy_dir}/{BOILERPLATE_DIR}/"
+                message = (
+                    f"is not read: {kind} directly in {home}, never in a subfolder; "
+                    f"move it to {home}{stem}.yaml (or out of {policy_dir}/)"
+                )
+            diagnostics.append(Diagnostic(display_path(path, layout.root), 1, 1, "source.not_read", message))
+    return diagnostics
 
 
 def _not_a_file(path: Path) -> str | None:
@@ -55,16 +130,7 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
         for path in (layout.bibliography_path, *layout.policy_files(), *layout.boilerplate_path.glob("*.yaml"))
         if not _inside(layout.root, path)
     ]
-    for path in outside:
-        diagnostics.append(
-            Diagnostic(
-                display_path(path, layout.root),
-                1,
-                1,
-                "source.outside_project",
-                f"links to {path.resolve()}, outside the project; sources must live in the project",
-            )
-        )
+    diagnostics.extend(_outside_diagnostic(path, layout.root) for path in outside)
     if outside:
         raise SourceError(diagnostics)  # read nothing from outside, not even to report on it
     candidates = (
@@ -85,6 +151,7 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
             )
     if diagnostics:
         raise SourceError(diagnostics)  # a pipe would block the read for ever
+    diagnostics.extend(_not_read(layout))  # reported with everything wrong in the files that are read
     # asked for first: a reader may read a large bibliography elsewhere while the policies are read
     pending = reader.bibliography(layout)
     boilerplate, problems = reader.boilerplate(layout)

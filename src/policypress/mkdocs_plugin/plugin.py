@@ -31,6 +31,7 @@ from policypress.build.provenance import source_date_epoch
 from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
+from policypress.load.loader import links_outside
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.options import Options
@@ -162,6 +163,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             return config
         self.renderer = self.workspace.renderer()
         with self._as_plugin_error():
+            theme = [Path(config.docs_dir), *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])]
+            if linked := links_outside(root, [self.workspace.template_dir, *theme]):
+                raise SourceError(linked)
             template_errors = self.renderer.check_templates()
             if template_errors:
                 raise SourceError(template_errors)
