@@ -182,3 +182,101 @@ def test_versions_are_immutable_and_the_same_in_a_fresh_clone(
     for number, page in old.items():
         assert (site / "policies" / "wa-cp-mp-166" / f"v{number}" / "index.html").read_bytes() == page
     assert "(non-operative)" in (site / "policies" / "wa-cp-mp-166" / "index.html").read_text(encoding="utf-8")
+
+
+def _pages_text(pdf: Path) -> list[str]:
+    """The text of every page of a PDF, as ``pdftotext`` reads it (one string per page)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def _version_pdfs(site: Path) -> dict[int, bytes]:
+    return {n: (site / "pdf" / "wa-cp-mp-166" / f"v{n}.pdf").read_bytes() for n in (1, 2, 3)}
+
+
+def test_every_version_has_its_pdf_saying_which_version_on_every_page(
+    versions_site: Path, history_repo: Path, tmp_path: Path
+) -> None:
+    data = json.loads((versions_site / "api" / "policies" / "wa-cp-mp-166" / "versions.json").read_text())
+    effective = {1: "11/01/24", 2: "03/01/25", 3: "09/01/25"}
+    posted = {1: "10/01/24", 2: "01/15/25", 3: "06/20/25"}
+    for entry in data["versions"]:
+        number, commit = entry["number"], entry["commit"]
+        assert entry["pdf"] == f"pdf/wa-cp-mp-166/v{number}.pdf"
+        pdf = versions_site / entry["pdf"]
+        pages = _pages_text(pdf)
+        assert len(pages) >= 3
+        for page in pages:
+            window = f"in effect from {effective[number]} until a later version takes effect"
+            assert f"Version {number} of WA.CP.MP.166, {window}" in page
+            assert f"Posted {posted[number]} · source commit {commit}" in page
+        # the version's own words, and its own sources attached, as committed
+        text = "".join(pages)
+        assert ("established for pulsed RFA" in text) == (number > 1)
+        out = tmp_path / f"v{number}"
+        out.mkdir()
+        subprocess.run(["pdfdetach", "-saveall", "-o", str(out), str(pdf)], check=True, capture_output=True)
+        committed = subprocess.run(
+            ["git", "show", f"{commit}:{SEED}"], cwd=history_repo, capture_output=True, check=True
+        ).stdout
+        assert (out / "wa-cp-mp-166.yaml").read_bytes() == committed
+        info = subprocess.run(["pdfinfo", "-custom", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert f"sourcecommit:    {commit}" in info and f"policyversion:   {number}" in info
+        # linked from its page and from the current page's list of versions
+        page = (versions_site / "policies" / "wa-cp-mp-166" / f"v{number}" / "index.html").read_text(encoding="utf-8")
+        assert f'<a href="../../../pdf/wa-cp-mp-166/v{number}.pdf" type="application/pdf" download>' in page
+    current = (versions_site / "policies" / "wa-cp-mp-166" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../pdf/wa-cp-mp-166/v1.pdf" type="application/pdf" aria-label="PDF of version 1"' in current
+    # the current policy's PDF carries no version line
+    assert "until a later version takes effect" not in "".join(_pages_text(versions_site / "pdf" / "wa-cp-mp-166.pdf"))
+
+
+def test_a_version_pdf_footer_is_a_pagination_artifact(versions_site: Path) -> None:
+    """The version line is page furniture (PDF/UA): inside the footer artifact, outside the structure tree."""
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(versions_site / "pdf" / "wa-cp-mp-166" / "v2.pdf")
+    for page in reader.pages:
+        operations = ContentStream(page.get_contents(), reader).operations
+        depth, kind, shown = 0, "", []
+        for operands, operator in operations:
+            if operator == b"BDC" and depth == 0:
+                depth = 1
+                properties = operands[1] if len(operands) > 1 and hasattr(operands[1], "get") else {}
+                kind = str(operands[0]) + str(properties.get("/Subtype", ""))
+            elif depth and operator in (b"BDC", b"BMC"):
+                depth += 1
+            elif depth and operator == b"EMC":
+                depth -= 1
+            elif operator in (b"Tj", b"TJ"):
+                shown.append(kind if depth else "")
+        assert "/Artifact/Footer" in shown and "" not in shown
+
+
+def test_a_second_build_reuses_every_version_pdf_byte_for_byte(
+    versions_site: Path, history_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _version_pdfs(versions_site)
+    capsys.readouterr()
+    _build(history_repo)
+    assert "pdf: 4 PDF(s): 0 rendered, 4 reused from the cache" in capsys.readouterr().out
+    assert _version_pdfs(history_repo / "site") == before
+
+
+def test_rewriting_the_policy_never_changes_an_older_version_pdf(
+    versions_site: Path, history_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh clone (no cache: every PDF rendered again) gives the same bytes; a new version, committed,
+    leaves every earlier version's PDF as it was."""
+    old = _version_pdfs(versions_site)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True, capture_output=True)
+    _edit(clone, "is usually conservative (non-surgical)", "is usually conservative (non-operative)")
+    _edit(clone, "effective_date: 2025-09-01", "effective_date: 2026-01-01")
+    _revision(clone, "Wording of the description.", "2025-07")
+    _git(clone, "commit", "-q", "-am", "version 4", date="2025-07-01T12:00:00+00:00")
+    site = _build(clone)
+    assert _version_pdfs(site) == old
+    assert "(non-operative)" in "".join(_pages_text(site / "pdf" / "wa-cp-mp-166" / "v4.pdf"))
+    assert "(non-operative)" not in "".join(_pages_text(site / "pdf" / "wa-cp-mp-166" / "v3.pdf"))

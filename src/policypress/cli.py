@@ -21,7 +21,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -33,6 +33,7 @@ from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
 from policypress.build.skeleton import plan_of_library, write_skeleton
+from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import (
     INTERRUPTS,
@@ -122,7 +123,8 @@ def command_build(args: argparse.Namespace) -> int:
                 except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                     raise PolicyPressError(str(exc)) from None
                 BuildInterrupted.doing("making the PDFs")
-                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
+                versions = config.plugins["policypress"].published()  # read from the history by the build
+                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch, versions)
                 BuildInterrupted.doing("publishing the new site")
                 with interrupts_held():  # the swap and its record are one step: the message says which site is there
                     swap_in(staging, site_dir)
@@ -177,7 +179,7 @@ def command_pdf(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
 
     config_file: Path = args.config_file.resolve()
-    _options, workspace = _workspace(args, config_file)
+    options, workspace = _workspace(args, config_file)
     site_dir = (config_file.parent / args.site_dir).resolve()
     refuse_unsafe_site_dir(site_dir, config_file.parent, _sources(workspace, config_file))
     maker = workspace.pdf_maker(use_cache=not args.no_cache)
@@ -188,8 +190,13 @@ def command_pdf(args: argparse.Namespace) -> int:
         epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
         config = load_config(str(config_file), strict=True)
         out_dir = site_dir / PDF_DIR
+        BuildInterrupted.doing("reading the versions from the history")
+        today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        versions = published_versions(
+            config_file, workspace.layout, lambda path: options.layout(path.resolve().parent), today
+        )
         BuildInterrupted.doing("making the PDFs")
-        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
+        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch, versions)
     finally:
         maker.close()
     return EXIT_OK
@@ -203,11 +210,14 @@ def _write_pdfs(
     renderer: PageRenderer,
     maker: PdfMaker,
     epoch: str,
+    versions: Mapping[str, Sequence[PublishedVersion]],
 ) -> None:
-    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
+    """Render the PDFs (the current policies' and every version's) from the same model, page renderer and
+    Markdown settings as the site."""
     layout = workspace.layout
     provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
-    bar = ProgressBar(len(project.policies), sys.stderr)
+    total = len(project.policies) + sum(len(versions.get(s.policy.id, ())) for s in project.policies)
+    bar = ProgressBar(total, sys.stderr)
     report = build_policy_pdfs(
         project,
         layout,
@@ -219,6 +229,7 @@ def _write_pdfs(
         markdown_extensions=config.markdown_extensions,
         extension_configs=config.mdx_configs,
         progress=lambda _done, _total: bar.advance(),
+        versions=versions,
     )
     bar.close()
     print(report.summary())

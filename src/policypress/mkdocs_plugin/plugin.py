@@ -49,7 +49,9 @@ from policypress.render.urls import (
     page_source_of,
     pdf_url,
     relative_url,
+    to_root,
     version_page_source,
+    version_pdf_path,
     versions_data_path,
 )
 from policypress.render.versions import VersionEntry, versions_document
@@ -234,6 +236,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             self._published_for = (key, found)
         return self._published_for[1]
 
+    def published(self) -> dict[str, tuple[PublishedVersion, ...]]:
+        """The versions this build read from the history (policy id -> versions), for their PDFs."""
+        return {} if self._published_for is None else self._published_for[1]
+
     def _entry(self, config: MkDocsConfig, stem: str, published: PublishedVersion, from_src_uri: str) -> VersionEntry:
         """How a page links and describes one version (``from_src_uri``: the page that shows it)."""
         version, pages_dir = published.version, self.config.pages_dir
@@ -253,6 +259,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             url=relative_url(from_src_uri, page_src, directory),
             current_url=relative_url(from_src_uri, page_source_of(stem, pages_dir), directory),
             next_url=relative_url(from_src_uri, later, directory) if later else "",
+            pdf=version_pdf_path(stem, version.number),
+            pdf_url=to_root(from_src_uri, directory) + version_pdf_path(stem, version.number),
         )
 
     def _add_version_pages(
@@ -270,7 +278,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             src_uri = version_page_source(source.stem, published.number, self.config.pages_dir)
             entry = self._entry(config, source.stem, published, src_uri)
             entries.append(self._entry(config, source.stem, published, current_src))
-            content = self.renderer.render_policy(published.project, published.source, version=entry)
+            content = self.renderer.render_policy(
+                published.project, published.source, version=entry, pdf_url=entry.pdf_url
+            )
             page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
             page.edit_uri = None
             files.append(page)

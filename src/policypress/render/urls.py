@@ -68,6 +68,12 @@ def pdf_path(stem: str) -> str:
     return f"{PDF_DIR}/{stem}.pdf"
 
 
+def version_pdf_path(stem: str, number: int) -> str:
+    """The PDF of version ``number`` of a policy, for ever: ``pdf/wa-cp-mp-166/v2.pdf`` (beside ``pdf/<stem>.pdf``,
+    which is always the current version; a folder per policy, so no policy's file name can take it)."""
+    return f"{PDF_DIR}/{stem}/v{number}.pdf"
+
+
 def to_root(page_src_uri: str, use_directory_urls: bool) -> str:
     """The relative path from the page built from ``page_src_uri`` back to the site root: ``../../``
     from ``policies/x.md`` with directory URLs, ``""`` from ``index.md``."""

@@ -32,14 +32,18 @@ class VersionEntry:
     """From the version page: the policy's current page."""
     next_url: str = ""
     """From the version page: the version that replaced it (empty for the latest)."""
+    pdf: str = ""
+    """The version's PDF, relative to the site root (``pdf/<stem>/v<N>.pdf``, for ever)."""
+    pdf_url: str = ""
+    """The version's PDF, relative to the page that links it."""
 
 
 def versions_document(policy_id: str, entries: list[VersionEntry]) -> str:
-    """``api/policies/<stem>/versions.json``: every version with its window, status, commit and page."""
+    """``api/policies/<stem>/versions.json``: every version with its window, status, commit, page and PDF."""
     versions = []
     for entry in entries:
         data = asdict(entry)
-        for name in ("url", "current_url", "next_url", "total"):
+        for name in ("url", "current_url", "next_url", "pdf_url", "total"):
             data.pop(name)
         data.update(
             effective=entry.effective.isoformat(),
