@@ -182,6 +182,7 @@ def test_versions_are_immutable_and_the_same_in_a_fresh_clone(
     for number, page in old.items():
         assert (site / "policies" / "wa-cp-mp-166" / f"v{number}" / "index.html").read_bytes() == page
     assert "(non-operative)" in (site / "policies" / "wa-cp-mp-166" / "index.html").read_text(encoding="utf-8")
+    assert (site / "feed.xml").read_bytes() == (versions_site / "feed.xml").read_bytes()
 
 
 def _pages_text(pdf: Path) -> list[str]:
@@ -280,3 +281,54 @@ def test_rewriting_the_policy_never_changes_an_older_version_pdf(
     assert _version_pdfs(site) == old
     assert "(non-operative)" in "".join(_pages_text(site / "pdf" / "wa-cp-mp-166" / "v4.pdf"))
     assert "(non-operative)" not in "".join(_pages_text(site / "pdf" / "wa-cp-mp-166" / "v3.pdf"))
+
+
+def test_the_feed_has_an_entry_per_version_future_ones_marked(versions_site: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring((versions_site / "feed.xml").read_bytes())
+    base = "https://policies.example.org/"
+    entries = {e.findtext(f"{atom}id"): e for e in feed.findall(f"{atom}entry")}
+    found = {}
+    for number in (1, 2, 3):
+        entry = entries[f"{base}policies/wa-cp-mp-166/v{number}/"]
+        links = {link.get("rel", "alternate"): link.get("href") for link in entry.findall(f"{atom}link")}
+        assert links == {
+            "alternate": f"{base}policies/wa-cp-mp-166/v{number}/",
+            "enclosure": f"{base}pdf/wa-cp-mp-166/v{number}.pdf",
+        }
+        category = entry.find(f"{atom}category")
+        assert category is not None
+        found[number] = (
+            entry.findtext(f"{atom}title"),
+            category.get("term"),
+            entry.findtext(f"{atom}published"),
+            entry.findtext(f"{atom}updated"),
+        )
+    title = "WA.CP.MP.166 Sacroiliac Joint Interventions for Pain Management: version"
+    assert found == {
+        1: (
+            f"{title} 1, superseded; in effect from 2024-11-01 until 2025-03-01",
+            "superseded",
+            "2024-10-01T00:00:00Z",
+            "2025-03-01T00:00:00Z",
+        ),
+        2: (
+            f"{title} 2, in effect from 2025-03-01 until 2025-09-01",
+            "current",
+            "2025-01-15T00:00:00Z",
+            "2025-03-01T00:00:00Z",
+        ),
+        3: (
+            f"{title} 3, not yet in effect: takes effect 2025-09-01",
+            "future",
+            "2025-06-20T00:00:00Z",
+            "2025-06-20T00:00:00Z",
+        ),
+    }
+    # newest first, the version entries among the revision-log entries; the feed is dated by its newest entry
+    updated = [e.findtext(f"{atom}updated") for e in feed.findall(f"{atom}entry")]
+    assert updated == sorted(updated, reverse=True)
+    assert feed.findtext(f"{atom}updated") == "2025-06-20T00:00:00Z"
+    assert len(entries) == 6  # three revision-log entries, three versions

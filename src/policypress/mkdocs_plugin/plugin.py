@@ -104,6 +104,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._held: dict[str, dict[str, str]] = {}
         self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
         self._versions_json: dict[str, str] = {}
+        self._version_entries: dict[str, list[VersionEntry]] = {}
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -200,6 +201,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files.append(self._generated(config, CODES_PAGE, codes))
         published = self._published(config, project)
         self._versions_json = {}
+        self._version_entries = {}
         for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
@@ -286,6 +288,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             files.append(page)
         if versions:
             self._versions_json[versions_data_path(source.stem)] = versions_document(source.policy.id, entries)
+            self._version_entries[source.policy.id] = entries
 
     def _template_signature(self) -> tuple[tuple[str, int], ...]:
         """Templates (subfolders too) and their modification times: a changed template re-renders every page."""
@@ -352,7 +355,13 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self.workspace.pages_written()  # pages rendered by this build, for the next run
         site = Path(config.site_dir)
         files = export_files(self.project, self.config.pages_dir, self.workspace.memo)
-        files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
+        files[FEED_FILE] = atom_feed(
+            self.project,
+            config.site_name,
+            config.site_url or "/",
+            self.config.pages_dir,
+            versions=self._version_entries,
+        )
         files.update(self._versions_json)
         for relative, content in files.items():
             target = site / relative
