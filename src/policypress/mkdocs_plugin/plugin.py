@@ -33,6 +33,7 @@ from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
+from policypress.model.policy import Policy
 from policypress.options import Options
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.changes import atom_feed
@@ -45,6 +46,7 @@ from policypress.render.urls import (
     CODES_PAGE,
     FEED_FILE,
     INDEX_PAGE,
+    VERSION_CODES_FILE,
     page_source,
     page_source_of,
     pdf_url,
@@ -54,7 +56,7 @@ from policypress.render.urls import (
     version_pdf_path,
     versions_data_path,
 )
-from policypress.render.versions import VersionEntry, versions_document
+from policypress.render.versions import VersionEntry, version_codes_document, versions_document
 
 
 class _DirtyPreviewNotice(logging.Filter):
@@ -105,6 +107,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
         self._versions_json: dict[str, str] = {}
         self._version_entries: dict[str, list[VersionEntry]] = {}
+        self._version_policies: list[tuple[VersionEntry, Policy]] = []
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -193,15 +196,21 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 lambda: renderer.render_index(project, pages_dir=self.config.pages_dir),
             )
             files.append(self._generated(config, INDEX_PAGE, index))
+        published = self._published(config, project)
+        with_versions = any(published.get(source.policy.id) for source in project.policies)
         codes = memo(
             CODES_PAGE,
-            (*policies, templates),
-            lambda: renderer.render_codes(codes_export(project, self.config.pages_dir).codes, self.config.pages_dir),
+            (*policies, templates, with_versions),
+            lambda: renderer.render_codes(
+                codes_export(project, self.config.pages_dir).codes,
+                self.config.pages_dir,
+                version_codes=VERSION_CODES_FILE if with_versions else "",
+            ),
         )
         files.append(self._generated(config, CODES_PAGE, codes))
-        published = self._published(config, project)
         self._versions_json = {}
         self._version_entries = {}
+        self._version_policies = []
         for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
@@ -280,6 +289,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             src_uri = version_page_source(source.stem, published.number, self.config.pages_dir)
             entry = self._entry(config, source.stem, published, src_uri)
             entries.append(self._entry(config, source.stem, published, current_src))
+            self._version_policies.append((entries[-1], published.source.policy))
             content = self.renderer.render_policy(
                 published.project, published.source, version=entry, pdf_url=entry.pdf_url
             )
@@ -363,6 +373,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             versions=self._version_entries,
         )
         files.update(self._versions_json)
+        if self._version_policies:
+            files[VERSION_CODES_FILE] = version_codes_document(self._version_policies)
         for relative, content in files.items():
             target = site / relative
             if self._written.get(target) == content and target.is_file():

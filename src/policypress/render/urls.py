@@ -24,6 +24,8 @@ CODES_JSON_FILE = f"{API_DIR}/codes.json"
 CODES_CSV_FILE = f"{API_DIR}/codes.csv"
 REFERENCES_FILE = f"{API_DIR}/references.json"
 SCHEMA_DIR = f"{API_DIR}/schema"
+VERSION_CODES_FILE = f"{API_DIR}/version-codes.json"
+"""Every version's window and code rows, for the code index's date-of-service field."""
 
 
 def page_source(source: PolicySource, pages_dir: str) -> str:

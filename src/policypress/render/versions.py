@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from policypress.model.codes import parse_code, sort_key
+from policypress.model.inline import plain_text
+from policypress.model.numbering import code_anchor
+from policypress.model.policy import Policy
+
 VersionStatus = Literal["future", "current", "superseded"]
 VERSIONS_SCHEMA = "policypress.versions/1"
+VERSION_CODES_SCHEMA = "policypress.version-codes/1"
 
 
 @dataclass(frozen=True)
@@ -53,3 +60,41 @@ def versions_document(policy_id: str, entries: list[VersionEntry]) -> str:
         versions.append(data)
     document = {"schema": VERSIONS_SCHEMA, "id": policy_id, "versions": versions}
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def version_codes_document(versions: Sequence[tuple[VersionEntry, Policy]]) -> str:
+    """``api/version-codes.json``: every version of every policy with its window and the code rows it
+    listed, for the code index's date-of-service field (a code and a date -> the versions in effect that
+    day listing it). ``first``/``last`` are the rows' codes as they compare (no dot, upper case)."""
+    listed = []
+    for entry, policy in versions:
+        rows = []
+        for table in policy.code_tables:
+            for row in table.rows:
+                span = parse_code(row.code)
+                rows.append(
+                    {
+                        "code": row.code,
+                        "code_system": table.code_system,
+                        "first": sort_key(span.first),
+                        "last": sort_key(span.last),
+                        "meaning": table.meaning,
+                        "table": plain_text(table.heading),
+                        "link": f"{entry.page}#{code_anchor(table.code_system, row.code)}",
+                    }
+                )
+        listed.append(
+            {
+                "id": policy.id,
+                "title": plain_text(policy.title),
+                "number": entry.number,
+                "status": entry.status,
+                "effective": entry.effective.isoformat(),
+                "until": entry.until.isoformat() if entry.until else None,
+                "page": entry.page,
+                "rows": rows,
+            }
+        )
+    document = {"schema": VERSION_CODES_SCHEMA, "versions": listed}
+    # compact: fetched whole, once, the first time the field is used
+    return json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
