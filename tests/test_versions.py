@@ -332,3 +332,26 @@ def test_the_feed_has_an_entry_per_version_future_ones_marked(versions_site: Pat
     assert updated == sorted(updated, reverse=True)
     assert feed.findtext(f"{atom}updated") == "2025-06-20T00:00:00Z"
     assert len(entries) == 6  # three revision-log entries, three versions
+
+
+def test_the_version_exports_follow_their_json_schemas(versions_site: Path) -> None:
+    import jsonschema
+
+    schemas = versions_site / "api" / "schema"
+    for document, schema in (
+        ("api/policies/wa-cp-mp-166/versions.json", "versions.schema.json"),
+        ("api/version-codes.json", "version-codes.schema.json"),
+    ):
+        data = json.loads((versions_site / document).read_text(encoding="utf-8"))
+        checker = jsonschema.Draft202012Validator(
+            json.loads((schemas / schema).read_text(encoding="utf-8")), format_checker=jsonschema.FormatChecker()
+        )
+        assert list(checker.iter_errors(data)) == [], document
+    codes = json.loads((versions_site / "api" / "version-codes.json").read_text(encoding="utf-8"))
+    assert [(v["id"], v["number"], v["effective"], v["until"]) for v in codes["versions"]] == [
+        ("WA.CP.MP.166", 1, "2024-11-01", "2025-03-01"),
+        ("WA.CP.MP.166", 2, "2025-03-01", "2025-09-01"),
+        ("WA.CP.MP.166", 3, "2025-09-01", None),
+    ]
+    assert {"code": "64451", "first": "64451", "last": "64451"}.items() <= codes["versions"][0]["rows"][0].items()
+    assert codes["versions"][0]["rows"][0]["link"] == "policies/wa-cp-mp-166/v1/#code-cpt-64451"

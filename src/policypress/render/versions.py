@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from policypress.model.codes import parse_code, sort_key
 from policypress.model.inline import plain_text
 from policypress.model.numbering import code_anchor
@@ -98,3 +100,61 @@ def version_codes_document(versions: Sequence[tuple[VersionEntry, Policy]]) -> s
     document = {"schema": VERSION_CODES_SCHEMA, "versions": listed}
     # compact: fetched whole, once, the first time the field is used
     return json.dumps(document, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ExportedVersion(_Schema):
+    """One version of ``versions.json``."""
+
+    number: int = Field(ge=1, description="1 for the first version, counting up in commit order")
+    status: VersionStatus = Field(description="as of the build's source date (the latest commit), not the clock")
+    effective: dt.date = Field(description="the first day the version is in effect")
+    until: dt.date | None = Field(description="the day the next version took effect (excluded); null: no later one")
+    posted: dt.date = Field(description="the day the version was committed")
+    commit: str = Field(pattern="^[0-9a-f]{40}$", description="the commit the version's sources are taken from")
+    change: str = Field(description="the revision-log entries the version added")
+    page: str = Field(description="its permanent page, relative to the site root: policies/<stem>/v<N>/")
+    pdf: str = Field(description="its permanent PDF, relative to the site root: pdf/<stem>/v<N>.pdf")
+
+
+class VersionsExport(_Schema):
+    """``api/policies/<stem>/versions.json``: every version of one policy, from the git history."""
+
+    schema_: Literal["policypress.versions/1"] = Field(alias="schema")
+    id: str
+    versions: tuple[ExportedVersion, ...]
+
+
+class ExportedVersionRow(_Schema):
+    """A code row of a version, as the code index's date-of-service field reads it."""
+
+    code: str = Field(description="as written: a code or a range")
+    code_system: str
+    first: str = Field(description="the first code as codes compare: no dot, upper case")
+    last: str = Field(description="the last code, the same way (a code lies in the row when first <= it <= last)")
+    meaning: str | None = Field(description="what the table means for coverage")
+    table: str
+    link: str = Field(description="the row on the version's page, relative to the site root")
+
+
+class ExportedVersionCodes(_Schema):
+    """One version of one policy with its window and code rows."""
+
+    id: str
+    title: str
+    number: int = Field(ge=1)
+    status: VersionStatus
+    effective: dt.date
+    until: dt.date | None
+    page: str
+    rows: tuple[ExportedVersionRow, ...]
+
+
+class VersionCodesExport(_Schema):
+    """``api/version-codes.json``: every version of every policy, with its window and code rows."""
+
+    schema_: Literal["policypress.version-codes/1"] = Field(alias="schema")
+    versions: tuple[ExportedVersionCodes, ...]
