@@ -355,3 +355,55 @@ def test_the_version_exports_follow_their_json_schemas(versions_site: Path) -> N
     ]
     assert {"code": "64451", "first": "64451", "last": "64451"}.items() <= codes["versions"][0]["rows"][0].items()
     assert codes["versions"][0]["rows"][0]["link"] == "policies/wa-cp-mp-166/v1/#code-cpt-64451"
+
+
+@pytest.fixture(scope="module")
+def retired_repo(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three versions, then another policy added and the seed removed (retired on 2025-12-01)."""
+    clone = tmp_path_factory.mktemp("retired") / "repo"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True, capture_output=True)
+    other = (clone / SEED).read_text(encoding="utf-8").replace("id: WA.CP.MP.166", "id: XX.CP.MP.2", 1)
+    (clone / "policy" / "xx-cp-mp-2.yaml").write_text(other, encoding="utf-8")
+    _git(clone, "add", "-A")
+    _git(clone, "commit", "-q", "-m", "another policy", date="2025-11-01T12:00:00+00:00")
+    _git(clone, "rm", "-q", SEED)
+    _git(clone, "commit", "-q", "-m", "retire the seed", date="2025-12-01T12:00:00+00:00")
+    return clone
+
+
+def test_a_removed_policy_is_retired_and_keeps_every_version(
+    retired_repo: Path, versions_site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = read_history(retired_repo / "mkdocs.yml", ProjectLayout(retired_repo))
+    last = history["WA.CP.MP.166"][-1]
+    assert (last.number, last.until and last.until.isoformat(), last.retired and last.retired.isoformat()) == (
+        3,
+        "2025-12-01",
+        "2025-12-01",
+    )
+    site = _build(retired_repo)
+    folder = site / "policies" / "wa-cp-mp-166"
+    v3 = (folder / "v3" / "index.html").read_text(encoding="utf-8")
+    assert "this policy was retired on 12/01/25 and is no longer in effect" in v3
+    assert "<strong>Version 2 of 3</strong>, superseded." in (folder / "v2" / "index.html").read_text(encoding="utf-8")
+    current = (folder / "index.html").read_text(encoding="utf-8")
+    assert "this policy was retired on 12/01/25" in current and current.count('<tr id="version-') == 3
+    data = json.loads((site / "api" / "policies" / "wa-cp-mp-166" / "versions.json").read_text())
+    assert [(v["status"], v["until"], v["retired"]) for v in data["versions"]] == [
+        ("superseded", "2025-03-01", None),
+        ("superseded", "2025-09-01", None),
+        ("retired", "2025-12-01", "2025-12-01"),
+    ]
+    # its PDFs stay, byte for byte: nothing on them depends on what came later
+    assert _version_pdfs(site) == _version_pdfs(versions_site)
+    assert "WA.CP.MP.166" not in (site / "index.html").read_text(encoding="utf-8")  # off the home page
+    feed = (site / "feed.xml").read_text(encoding="utf-8")
+    assert "version 3, retired on 2025-12-01; in effect from 2025-09-01 until 2025-12-01" in feed
+    config = str(retired_repo / "mkdocs.yml")
+    assert main(["-f", config, "asof", "WA.CP.MP.166", "2025-12-01"]) == 1
+    assert capsys.readouterr().err == (
+        "error: WA.CP.MP.166: no version was in effect on 2025-12-01: the policy was retired on 2025-12-01 "
+        "(its last version, 3, was in effect from 2025-09-01)\n"
+    )
+    assert main(["-f", config, "asof", "WA.CP.MP.166", "2025-11-30"]) == 0
+    assert capsys.readouterr().out.startswith("WA.CP.MP.166 on 2025-11-30: version 3 of 3, effective 2025-09-01")

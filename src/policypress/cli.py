@@ -216,8 +216,7 @@ def _write_pdfs(
     Markdown settings as the site."""
     layout = workspace.layout
     provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
-    total = len(project.policies) + sum(len(versions.get(s.policy.id, ())) for s in project.policies)
-    bar = ProgressBar(total, sys.stderr)
+    bar = ProgressBar(len(project.policies) + sum(len(found) for found in versions.values()), sys.stderr)
     report = build_policy_pdfs(
         project,
         layout,

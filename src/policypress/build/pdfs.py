@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from policypress.build.versions import PublishedVersion
+from policypress.build.versions import PublishedVersion, retired_versions
 from policypress.files import write_atomically
 from policypress.project import Project, ProjectLayout
 from policypress.render.pages import PageRenderer
@@ -103,17 +103,18 @@ def build_policy_pdfs(
     """
     started = time.perf_counter()
     printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
-    versions = versions or {}
+    # every version of every policy (by the stem of its page), those of retired policies too
+    stems = {source.policy.id: source.stem for source in project.policies}
+    listed = [(stems[s.policy.id], versions.get(s.policy.id, ())) for s in project.policies] if versions else []
+    if versions:
+        retired = retired_versions(project, {k: tuple(v) for k, v in versions.items()})
+        listed += [(found[-1].source.stem, found) for found in retired.values()]
     # made one by one as the maker takes them, so rendering starts with the first policy
     jobs = itertools.chain(
         (printer.job(project, source, layout, provenance) for source in project.policies),
-        (
-            version_job(printer, source.stem, published, layout)
-            for source in project.policies
-            for published in versions.get(source.policy.id, ())
-        ),
+        (version_job(printer, stem, published, layout) for stem, found in listed for published in found),
     )
-    total = len(project.policies) + sum(len(versions.get(s.policy.id, ())) for s in project.policies)
+    total = len(project.policies) + sum(len(found) for _stem, found in listed)
     report = write_pdfs(jobs, out_dir, maker, total=total, progress=progress)
     maker.finish()
     return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)

@@ -95,3 +95,17 @@ def published_versions(
 
 def _read(root: Path, paths: list[Path]) -> dict[str, bytes]:
     return {path.relative_to(root).as_posix(): path.read_bytes() for path in paths if path.is_file()}
+
+
+def retired_versions(
+    project: Project, published: Mapping[str, tuple[PublishedVersion, ...]]
+) -> dict[str, tuple[PublishedVersion, ...]]:
+    """Policy id -> the versions of each policy no longer in the sources (its last version ``retired``), whose
+    page and PDF name (the stem of its last file) no current policy has taken."""
+    current = {source.policy.id for source in project.policies}
+    stems = {source.stem for source in project.policies}
+    return {
+        policy_id: versions
+        for policy_id, versions in sorted(published.items())
+        if versions and policy_id not in current and versions[-1].source.stem not in stems
+    }

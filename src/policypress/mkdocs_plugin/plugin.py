@@ -28,11 +28,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from policypress.build.git import git_output
 from policypress.build.provenance import source_date_epoch
-from policypress.build.versions import PublishedVersion, published_versions
+from policypress.build.versions import PublishedVersion, published_versions, retired_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
+from policypress.model.inline import plain_text
 from policypress.model.policy import Policy
 from policypress.options import Options
 from policypress.project import PolicySource, Project, ProjectLayout
@@ -231,6 +232,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             page_file.edit_uri = source.file
             files.append(page_file)
             self._add_version_pages(files, config, source, src_uri, published.get(source.policy.id, ()))
+        for versions in retired_versions(project, published).values():
+            self._add_retired(files, config, versions)
 
     def _published(self, config: MkDocsConfig, project: Project) -> dict[str, tuple[PublishedVersion, ...]]:
         """Every version of every policy from the git history (none outside git), status as of the source date."""
@@ -272,6 +275,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             next_url=relative_url(from_src_uri, later, directory) if later else "",
             pdf=version_pdf_path(stem, version.number),
             pdf_url=to_root(from_src_uri, directory) + version_pdf_path(stem, version.number),
+            retired=version.retired,
+            title=plain_text(published.source.policy.title),
         )
 
     def _add_version_pages(
@@ -299,6 +304,22 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         if versions:
             self._versions_json[versions_data_path(source.stem)] = versions_document(source.policy.id, entries)
             self._version_entries[source.policy.id] = entries
+
+    def _add_retired(self, files: Files, config: MkDocsConfig, versions: tuple[PublishedVersion, ...]) -> None:
+        """A policy removed from the sources keeps its version pages and PDFs; its page stays too, showing its
+        last version with the banner saying it was retired, and every version (out of search, off the home page)."""
+        assert self.renderer is not None
+        last = versions[-1]
+        source = last.source
+        src_uri = page_source(source, self.config.pages_dir)
+        self._add_version_pages(files, config, source, src_uri, versions)
+        entries = [self._entry(config, source.stem, published, src_uri) for published in versions]
+        content = self.renderer.render_policy(
+            last.project, source, version=entries[-1], versions=tuple(entries), pdf_url=entries[-1].pdf_url
+        )
+        page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
+        page.edit_uri = None
+        files.append(page)
 
     def _template_signature(self) -> tuple[tuple[str, int], ...]:
         """Templates (subfolders too) and their modification times: a changed template re-renders every page."""

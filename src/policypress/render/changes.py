@@ -74,7 +74,7 @@ def atom_feed(
     titles = {source.policy.id: plain_text(source.policy.title) for source in project.policies}
     for policy_id, found in sorted((versions or {}).items()):
         for version in found:
-            lines = _version_entry(policy_id, titles.get(policy_id, ""), version, base)
+            lines = _version_entry(policy_id, titles.get(policy_id, version.title), version, base)
             when = f"{version_updated(version).isoformat()}T00:00:00Z"
             entries.append((when, ("", policy_id, version.number, 1), lines))
     entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
@@ -98,9 +98,11 @@ def atom_feed(
 
 def version_updated(version: VersionEntry) -> dt.date:
     """When a version's feed entry last changed, as of the build: posted (future), took effect (current),
-    or was replaced (superseded). A date of the sources, never of the clock."""
+    was replaced (superseded) or retired. A date of the sources, never of the clock."""
     if version.status == "future":
         return version.posted
+    if version.status == "retired" and version.retired is not None:
+        return max(version.posted, version.retired)
     if version.status == "current" or version.until is None:
         return max(version.posted, version.effective)
     return max(version.posted, version.until)
@@ -132,9 +134,13 @@ def _version_entry(policy_id: str, title: str, version: VersionEntry, base: str)
         state = f"{_NOT_YET}: takes effect {effective}"
     elif version.status == "current":
         state = f"in effect from {effective}{until}"
+    elif version.status == "retired" and version.retired is not None:
+        state = f"retired on {version.retired.isoformat()}; in effect from {effective}{until}"
     else:
         state = f"superseded; in effect from {effective}{until}"
-    label = {"future": "Not yet in effect", "current": "In effect", "superseded": "Superseded"}[version.status]
+    label = {"future": "Not yet in effect", "current": "In effect", "superseded": "Superseded", "retired": "Retired"}[
+        version.status
+    ]
     posted = f"{version.posted.isoformat()}T00:00:00Z"
     updated = f"{version_updated(version).isoformat()}T00:00:00Z"
     summary = (

@@ -16,7 +16,7 @@ from policypress.model.inline import plain_text
 from policypress.model.numbering import code_anchor
 from policypress.model.policy import Policy
 
-VersionStatus = Literal["future", "current", "superseded"]
+VersionStatus = Literal["future", "current", "superseded", "retired"]
 VERSIONS_SCHEMA = "policypress.versions/1"
 VERSION_CODES_SCHEMA = "policypress.version-codes/1"
 
@@ -45,6 +45,10 @@ class VersionEntry:
     """The version's PDF, relative to the site root (``pdf/<stem>/v<N>.pdf``, for ever)."""
     pdf_url: str = ""
     """The version's PDF, relative to the page that links it."""
+    retired: dt.date | None = None
+    """The last version of a policy removed from the sources: the day it was removed (its ``until`` too)."""
+    title: str = ""
+    """The policy's title in this version (plain text), for the feed."""
 
 
 def versions_document(policy_id: str, entries: list[VersionEntry]) -> str:
@@ -52,12 +56,13 @@ def versions_document(policy_id: str, entries: list[VersionEntry]) -> str:
     versions = []
     for entry in entries:
         data = asdict(entry)
-        for name in ("url", "current_url", "next_url", "pdf_url", "total"):
+        for name in ("url", "current_url", "next_url", "pdf_url", "total", "title"):
             data.pop(name)
         data.update(
             effective=entry.effective.isoformat(),
             until=entry.until.isoformat() if entry.until else None,
             posted=entry.posted.isoformat(),
+            retired=entry.retired.isoformat() if entry.retired else None,
         )
         versions.append(data)
     document = {"schema": VERSIONS_SCHEMA, "id": policy_id, "versions": versions}
@@ -118,6 +123,9 @@ class ExportedVersion(_Schema):
     change: str = Field(description="the revision-log entries the version added")
     page: str = Field(description="its permanent page, relative to the site root: policies/<stem>/v<N>/")
     pdf: str = Field(description="its permanent PDF, relative to the site root: pdf/<stem>/v<N>.pdf")
+    retired: dt.date | None = Field(
+        description="on the last version of a policy removed from the sources: the day it was removed; else null"
+    )
 
 
 class VersionsExport(_Schema):
