@@ -407,3 +407,21 @@ def test_a_removed_policy_is_retired_and_keeps_every_version(
     )
     assert main(["-f", config, "asof", "WA.CP.MP.166", "2025-11-30"]) == 0
     assert capsys.readouterr().out.startswith("WA.CP.MP.166 on 2025-11-30: version 3 of 3, effective 2025-09-01")
+
+
+def test_a_stylesheet_without_the_version_footer_is_told_plainly(
+    history_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project's older templates/pdf.typ (no ``footer-left``): one clear message, no traceback, site/ untouched."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True, capture_output=True)
+    stylesheet = clone / "templates" / "pdf.typ"
+    text = stylesheet.read_text(encoding="utf-8")
+    text = text.replace("  footer-left: (),\n", "").replace("pp-lines(footer-left)", "none")
+    stylesheet.write_text(text.replace("footer-left.len() == 0", "true"), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        assert main(["-f", str(clone / "mkdocs.yml"), "build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: wa-cp-mp-166/v1.pdf: templates/pdf.typ: pp-document has no `footer-left` parameter")
+    assert "Traceback" not in err and not (clone / "site").exists()

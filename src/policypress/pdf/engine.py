@@ -125,6 +125,12 @@ def typst_job(job: PdfJob) -> TypstJob:
         raise PdfError(f"{job.stem}.pdf: the print stylesheet imports a Typst package; only its own code is allowed")
     fetcher = AssetFetcher(job.asset_dir, job.attachments)
     document = convert(job.html(), fetcher.fetch_bytes, stem=job.stem)
+    if document.footer_left and "footer-left" not in job.css:
+        raise PdfError(
+            f"{job.stem}.pdf: templates/pdf.typ: pp-document has no `footer-left` parameter, which prints a "
+            "version's number, window and commit on every page; add `footer-left: ()` and lay it out in the "
+            "page footer, as policypress's own templates/pdf.typ does"
+        )
     source = "\n".join([job.css, _preamble(document, job.date, job.attachments), document.body, ""])
     files = [(f"attachments/{i}", a.data) for i, a in enumerate(job.attachments)] + list(document.images)
     return TypstJob(job.stem, source, tuple(files), document)
