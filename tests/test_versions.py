@@ -425,3 +425,25 @@ def test_a_stylesheet_without_the_version_footer_is_told_plainly(
     err = capsys.readouterr().err
     assert err.startswith("error: wa-cp-mp-166/v1.pdf: templates/pdf.typ: pp-document has no `footer-left` parameter")
     assert "Traceback" not in err and not (clone / "site").exists()
+
+
+def test_without_the_speed_layer_every_version_file_is_the_same(
+    versions_site: Path, history_repo: Path, tmp_path: Path
+) -> None:
+    """``policypress --plain`` (no cache, PDFs rendered in this process) writes the same version pages, PDFs,
+    versions.json, version-codes.json and feed."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True, capture_output=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        assert main(["--plain", "-f", str(clone / "mkdocs.yml"), "build"]) == 0
+    assert not (clone / ".cache" / "pdf").exists()
+    names = [
+        *(f"policies/wa-cp-mp-166/v{n}/index.html" for n in (1, 2, 3)),
+        *(f"pdf/wa-cp-mp-166/v{n}.pdf" for n in (1, 2, 3)),
+        "api/policies/wa-cp-mp-166/versions.json",
+        "api/version-codes.json",
+        "feed.xml",
+    ]
+    for name in names:
+        assert (clone / "site" / name).read_bytes() == (versions_site / name).read_bytes(), name
