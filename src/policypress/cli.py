@@ -21,7 +21,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -33,6 +33,7 @@ from policypress.build.provenance import source_date_epoch, source_provenance
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
 from policypress.build.skeleton import plan_of_library, write_skeleton
+from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import (
     INTERRUPTS,
@@ -125,7 +126,8 @@ def command_build(args: argparse.Namespace) -> int:
                 except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                     raise PolicyPressError(str(exc)) from None
                 BuildInterrupted.doing("making the PDFs")
-                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
+                versions = config.plugins["policypress"].published()  # read from the history by the build
+                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch, versions)
                 BuildInterrupted.doing("publishing the new site")
                 with interrupts_held():  # the swap and its record are one step: the message says which site is there
                     swap_in(staging, site_dir)
@@ -184,7 +186,7 @@ def command_pdf(args: argparse.Namespace) -> int:
     if shard is not None and (args.no_cache or args.plain):
         option = "--no-cache" if args.no_cache else "--plain"
         raise PolicyPressError(f"--shard renders into .cache/pdf, which {option} does not use: leave one out")
-    _options, workspace = _workspace(args, config_file)
+    options, workspace = _workspace(args, config_file)
     site_dir = (config_file.parent / args.site_dir).resolve()
     refuse_unsafe_site_dir(site_dir, config_file.parent, _sources(workspace, config_file))
     maker = workspace.pdf_maker(use_cache=not args.no_cache)
@@ -195,11 +197,17 @@ def command_pdf(args: argparse.Namespace) -> int:
         epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
         config = load_config(str(config_file), strict=True)
         out_dir = site_dir / PDF_DIR
-        BuildInterrupted.doing("making the PDFs")
-        if shard is None:
-            _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch)
-        else:
+        if shard is not None:  # the current policies' PDFs only; the versions' PDFs are made by the build
+            BuildInterrupted.doing("making the PDFs")
             _cache_shard(config, workspace, shard, project, renderer, maker, epoch)
+            return EXIT_OK
+        BuildInterrupted.doing("reading the versions from the history")
+        today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        versions = published_versions(
+            config_file, workspace.layout, lambda path: options.layout(path.resolve().parent), today
+        )
+        BuildInterrupted.doing("making the PDFs")
+        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch, versions)
     finally:
         maker.close()
     return EXIT_OK
@@ -213,11 +221,13 @@ def _write_pdfs(
     renderer: PageRenderer,
     maker: PdfMaker,
     epoch: str,
+    versions: Mapping[str, Sequence[PublishedVersion]],
 ) -> None:
-    """Render the PDFs from the same model, page renderer and Markdown settings as the site."""
+    """Render the PDFs (the current policies' and every version's) from the same model, page renderer and
+    Markdown settings as the site."""
     layout = workspace.layout
     provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
-    bar = ProgressBar(len(project.policies), sys.stderr)
+    bar = ProgressBar(len(project.policies) + sum(len(found) for found in versions.values()), sys.stderr)
     report = build_policy_pdfs(
         project,
         layout,
@@ -229,6 +239,7 @@ def _write_pdfs(
         markdown_extensions=config.markdown_extensions,
         extension_configs=config.mdx_configs,
         progress=lambda _done, _total: bar.advance(),
+        versions=versions,
     )
     bar.close()
     print(report.summary())

@@ -27,6 +27,8 @@ def date_of_service(text: str) -> dt.date:
 
 def _window(version: PolicyVersion) -> str:
     until = f" until {version.until.isoformat()}" if version.until else ", still in effect"
+    if version.retired is not None:
+        until += " (retired)"
     return f"effective {version.effective.isoformat()}{until}"
 
 
@@ -37,6 +39,12 @@ def policy_on(history: History, number: str, day: dt.date) -> list[str]:
         known = ", ".join(sorted(history)) or "none"
         raise PolicyPressError(f"{number}: no version in the repository's history (policies with versions: {known})")
     version = version_on(versions, day)
+    retired = versions[-1].retired
+    if version is None and retired is not None and day >= retired:
+        raise PolicyPressError(
+            f"{number}: no version was in effect on {day.isoformat()}: the policy was retired on {retired.isoformat()} "
+            f"(its last version, {versions[-1].number}, was in effect from {versions[-1].effective.isoformat()})"
+        )
     if version is None:
         raise PolicyPressError(
             f"{number}: no version was in effect on {day.isoformat()} "

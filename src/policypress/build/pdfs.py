@@ -9,6 +9,7 @@ with the same bytes. Any failure raises before the caller publishes anything.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from policypress.build.versions import PublishedVersion, retired_versions
 from policypress.errors import PolicyPressError
 from policypress.files import write_atomically
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
-from policypress.render.printjob import PdfJob, PrintRenderer, Provenance
+from policypress.render.printjob import PdfJob, PrintedVersion, PrintRenderer, Provenance
+from policypress.render.urls import PDF_DIR, version_pdf_path
 
 Deliver = Callable[[PdfJob, bytes, bool], None]
 """Takes each PDF made: its job, its bytes, whether it was reused rather than rendered."""
@@ -93,16 +96,28 @@ def build_policy_pdfs(
     markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    versions: Mapping[str, Sequence[PublishedVersion]] | None = None,
 ) -> PdfReport:
-    """Write ``out_dir/<stem>.pdf`` for every policy of ``project``; remove PDFs of policies that are gone.
+    """Write ``out_dir/<stem>.pdf`` for every policy of ``project``, and ``out_dir/<stem>/v<N>.pdf`` for
+    every version of it in ``versions`` (policy id -> its versions); remove PDFs of policies that are gone.
 
     ``progress(done, total)`` is called after each PDF.
     """
     started = time.perf_counter()
     printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
+    # every version of every policy (by the stem of its page), those of retired policies too
+    stems = {source.policy.id: source.stem for source in project.policies}
+    listed = [(stems[s.policy.id], versions.get(s.policy.id, ())) for s in project.policies] if versions else []
+    if versions:
+        retired = retired_versions(project, {k: tuple(v) for k, v in versions.items()})
+        listed += [(found[-1].source.stem, found) for found in retired.values()]
     # made one by one as the maker takes them, so rendering starts with the first policy
-    jobs = (printer.job(project, source, layout, provenance) for source in project.policies)
-    report = write_pdfs(jobs, out_dir, maker, total=len(project.policies), progress=progress)
+    jobs = itertools.chain(
+        (printer.job(project, source, layout, provenance) for source in project.policies),
+        (version_job(printer, stem, published, layout) for stem, found in listed for published in found),
+    )
+    total = len(project.policies) + sum(len(found) for _stem, found in listed)
+    report = write_pdfs(jobs, out_dir, maker, total=total, progress=progress)
     maker.finish()
     return PdfReport(out_dir, report.rendered, report.reused, report.removed, time.perf_counter() - started)
 
@@ -189,6 +204,22 @@ def cache_shard_pdfs(
     return ShardReport(shard, tuple(sorted(rendered)), tuple(sorted(reused)), time.perf_counter() - started)
 
 
+def version_job(printer: PrintRenderer, stem: str, published: PublishedVersion, layout: ProjectLayout) -> PdfJob:
+    """The PDF of one version, from its own commit's sources alone: its policy, bibliography and shared legal
+    text as committed, dated by the commit. So the same history gives the same bytes on every machine, and
+    the cache (keyed by all of it) hands a published version back unchanged on every later build."""
+    version = published.version
+    return printer.job(
+        published.project,
+        published.source,
+        layout,
+        Provenance(version.commit, version.posted),
+        printed=PrintedVersion(version.number, version.effective, version.posted.date(), version.commit),
+        stem=version_pdf_path(stem, version.number).removeprefix(f"{PDF_DIR}/").removesuffix(".pdf"),
+        files=published.files,
+    )
+
+
 def write_pdfs(
     jobs: Iterable[PdfJob],
     out_dir: Path,
@@ -205,7 +236,9 @@ def write_pdfs(
     reused: list[str] = []
 
     def deliver(job: PdfJob, data: bytes, was_reused: bool) -> None:
-        write_atomically(out_dir / f"{job.stem}.pdf", data)
+        target = out_dir / f"{job.stem}.pdf"
+        target.parent.mkdir(parents=True, exist_ok=True)  # a version's PDF: <stem>/v<N>.pdf
+        write_atomically(target, data)
         written.append(job.stem)
         (reused if was_reused else rendered).append(job.stem)
         if progress is not None:
@@ -214,8 +247,11 @@ def write_pdfs(
     maker.make(jobs, deliver)
     wanted = {f"{stem}.pdf" for stem in written}
     removed = []
-    for path in sorted(out_dir.glob("*.pdf")):
-        if path.name not in wanted:
+    for path in sorted([*out_dir.glob("*.pdf"), *out_dir.glob("*/v*.pdf")]):
+        name = path.relative_to(out_dir).as_posix()
+        if name not in wanted:
             path.unlink()
-            removed.append(path.stem)
+            removed.append(name.removesuffix(".pdf"))
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and not any(p.iterdir())):
+        folder.rmdir()
     return PdfReport(out_dir, tuple(rendered), tuple(reused), tuple(removed), time.perf_counter() - started)

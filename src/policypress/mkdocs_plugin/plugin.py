@@ -28,12 +28,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from policypress.build.git import git_output
 from policypress.build.provenance import source_date_epoch
-from policypress.build.versions import PublishedVersion, published_versions
+from policypress.build.versions import PublishedVersion, published_versions, retired_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.load.loader import links_outside
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
+from policypress.model.inline import plain_text
+from policypress.model.policy import Policy
 from policypress.options import Options
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.changes import atom_feed
@@ -46,14 +48,17 @@ from policypress.render.urls import (
     CODES_PAGE,
     FEED_FILE,
     INDEX_PAGE,
+    VERSION_CODES_FILE,
     page_source,
     page_source_of,
     pdf_url,
     relative_url,
+    to_root,
     version_page_source,
+    version_pdf_path,
     versions_data_path,
 )
-from policypress.render.versions import VersionEntry, versions_document
+from policypress.render.versions import VersionEntry, version_codes_document, versions_document
 
 
 class _DirtyPreviewNotice(logging.Filter):
@@ -103,6 +108,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._held: dict[str, dict[str, str]] = {}
         self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
         self._versions_json: dict[str, str] = {}
+        self._version_entries: dict[str, list[VersionEntry]] = {}
+        self._version_policies: list[tuple[VersionEntry, Policy]] = []
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -194,14 +201,21 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 lambda: renderer.render_index(project, pages_dir=self.config.pages_dir),
             )
             files.append(self._generated(config, INDEX_PAGE, index))
+        published = self._published(config, project)
+        with_versions = any(published.get(source.policy.id) for source in project.policies)
         codes = memo(
             CODES_PAGE,
-            (*policies, templates),
-            lambda: renderer.render_codes(codes_export(project, self.config.pages_dir).codes, self.config.pages_dir),
+            (*policies, templates, with_versions),
+            lambda: renderer.render_codes(
+                codes_export(project, self.config.pages_dir).codes,
+                self.config.pages_dir,
+                version_codes=VERSION_CODES_FILE if with_versions else "",
+            ),
         )
         files.append(self._generated(config, CODES_PAGE, codes))
-        published = self._published(config, project)
         self._versions_json = {}
+        self._version_entries = {}
+        self._version_policies = []
         for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
@@ -222,6 +236,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             page_file.edit_uri = source.file
             files.append(page_file)
             self._add_version_pages(files, config, source, src_uri, published.get(source.policy.id, ()))
+        for versions in retired_versions(project, published).values():
+            self._add_retired(files, config, versions)
 
     def _published(self, config: MkDocsConfig, project: Project) -> dict[str, tuple[PublishedVersion, ...]]:
         """Every version of every policy from the git history (none outside git), status as of the source date."""
@@ -237,6 +253,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             )
             self._published_for = (key, found)
         return self._published_for[1]
+
+    def published(self) -> dict[str, tuple[PublishedVersion, ...]]:
+        """The versions this build read from the history (policy id -> versions), for their PDFs."""
+        return {} if self._published_for is None else self._published_for[1]
 
     def _entry(self, config: MkDocsConfig, stem: str, published: PublishedVersion, from_src_uri: str) -> VersionEntry:
         """How a page links and describes one version (``from_src_uri``: the page that shows it)."""
@@ -257,6 +277,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             url=relative_url(from_src_uri, page_src, directory),
             current_url=relative_url(from_src_uri, page_source_of(stem, pages_dir), directory),
             next_url=relative_url(from_src_uri, later, directory) if later else "",
+            pdf=version_pdf_path(stem, version.number),
+            pdf_url=to_root(from_src_uri, directory) + version_pdf_path(stem, version.number),
+            retired=version.retired,
+            title=plain_text(published.source.policy.title),
         )
 
     def _add_version_pages(
@@ -274,12 +298,32 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             src_uri = version_page_source(source.stem, published.number, self.config.pages_dir)
             entry = self._entry(config, source.stem, published, src_uri)
             entries.append(self._entry(config, source.stem, published, current_src))
-            content = self.renderer.render_policy(published.project, published.source, version=entry)
+            self._version_policies.append((entries[-1], published.source.policy))
+            content = self.renderer.render_policy(
+                published.project, published.source, version=entry, pdf_url=entry.pdf_url
+            )
             page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
             page.edit_uri = None
             files.append(page)
         if versions:
             self._versions_json[versions_data_path(source.stem)] = versions_document(source.policy.id, entries)
+            self._version_entries[source.policy.id] = entries
+
+    def _add_retired(self, files: Files, config: MkDocsConfig, versions: tuple[PublishedVersion, ...]) -> None:
+        """A policy removed from the sources keeps its version pages and PDFs; its page stays too, showing its
+        last version with the banner saying it was retired, and every version (out of search, off the home page)."""
+        assert self.renderer is not None
+        last = versions[-1]
+        source = last.source
+        src_uri = page_source(source, self.config.pages_dir)
+        self._add_version_pages(files, config, source, src_uri, versions)
+        entries = [self._entry(config, source.stem, published, src_uri) for published in versions]
+        content = self.renderer.render_policy(
+            last.project, source, version=entries[-1], versions=tuple(entries), pdf_url=entries[-1].pdf_url
+        )
+        page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
+        page.edit_uri = None
+        files.append(page)
 
     def _template_signature(self) -> tuple[tuple[str, int], ...]:
         """Templates (subfolders too) and their modification times: a changed template re-renders every page."""
@@ -346,8 +390,16 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self.workspace.pages_written()  # pages rendered by this build, for the next run
         site = Path(config.site_dir)
         files = export_files(self.project, self.config.pages_dir, self.workspace.memo)
-        files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
+        files[FEED_FILE] = atom_feed(
+            self.project,
+            config.site_name,
+            config.site_url or "/",
+            self.config.pages_dir,
+            versions=self._version_entries,
+        )
         files.update(self._versions_json)
+        if self._version_policies:
+            files[VERSION_CODES_FILE] = version_codes_document(self._version_policies)
         for relative, content in files.items():
             target = site / relative
             if self._written.get(target) == content and target.is_file():

@@ -49,7 +49,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 _PACKAGE_IMPORT = re.compile(r"""#?\s*(import|include)\s+"@""")
 _STANDARD_META = frozenset(
     {"author", "description", "keywords", "generator", "dcterms.created", "dcterms.modified"}
-    | {"running-header-left", "running-header-right"}
+    | {"running-header-left", "running-header-right", "running-footer-left"}
 )
 """Meta names of the print HTML that Typst's own document properties carry (or that are layout)."""
 _ANCHOR_QUERY = (
@@ -125,6 +125,12 @@ def typst_job(job: PdfJob) -> TypstJob:
         raise PdfError(f"{job.stem}.pdf: the print stylesheet imports a Typst package; only its own code is allowed")
     fetcher = AssetFetcher(job.asset_dir, job.attachments)
     document = convert(job.html(), fetcher.fetch_bytes, stem=job.stem)
+    if document.footer_left and "footer-left" not in job.css:
+        raise PdfError(
+            f"{job.stem}.pdf: templates/pdf.typ: pp-document has no `footer-left` parameter, which prints a "
+            "version's number, window and commit on every page; add `footer-left: ()` and lay it out in the "
+            "page footer, as policypress's own templates/pdf.typ does"
+        )
     source = "\n".join([job.css, _preamble(document, job.date, job.attachments), document.body, ""])
     files = [(f"attachments/{i}", a.data) for i, a in enumerate(job.attachments)] + list(document.images)
     return TypstJob(job.stem, source, tuple(files), document)
@@ -188,6 +194,10 @@ def _preamble(document: TypstDocument, date: dt.datetime, attachments: Sequence[
         f"  lang: {typst_string(document.lang)},",
         f"  header-left: ({''.join(typst_string(line) + ', ' for line in document.header_left)}),",
         f"  header-right: ({''.join(typst_string(line) + ', ' for line in document.header_right)}),",
+        # only when there is one, so a stylesheet without the parameter still prints current policies
+        f"  footer-left: ({''.join(typst_string(line) + ', ' for line in document.footer_left)}),"
+        if document.footer_left
+        else "",
         ")",
     ]
     for index, attachment in enumerate(attachments):
@@ -212,7 +222,11 @@ def render_document_pdf(name: str, html: str, date: dt.datetime) -> bytes:
 
 def _custom_info(document: TypstDocument) -> list[tuple[str, str]]:
     """The print HTML's own ``<meta>`` fields (policy number, effective date …) as document-information keys."""
-    return sorted((name.lower(), value) for name, value in document.meta.items() if name not in _STANDARD_META)
+    return sorted(
+        (name.lower(), value)
+        for name, value in document.meta.items()
+        if name not in _STANDARD_META and not name.startswith("running-footer-left")
+    )
 
 
 def warm_up() -> None:

@@ -13,6 +13,7 @@ fetcher: what it refuses fails the PDF, and nothing is ever fetched from the net
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -131,6 +132,8 @@ class TypstDocument:
     """Every id of the page, each a Typst label in ``body`` (headings' own, others a ``pp-anchor``)."""
     images: tuple[tuple[str, bytes], ...] = ()
     """Files the body shows, by the name it uses for them."""
+    footer_left: tuple[str, ...] = ()
+    """Lines beside "Page X of Y" on every page (a version's number, window start and commit); mostly none."""
 
 
 Fetch = Callable[[str], bytes]
@@ -164,7 +167,19 @@ def convert(html: str, fetch: Fetch, *, stem: str = "document") -> TypstDocument
         body=markup,
         anchors=tuple(converter.anchors),
         images=tuple(converter.images),
+        footer_left=_footer_lines(meta),
     )
+
+
+def _footer_lines(meta: dict[str, str]) -> tuple[str, ...]:
+    """The lines of ``running-footer-left``, ``running-footer-left-2``, ``-3`` … (one meta per line)."""
+    lines = []
+    for number in itertools.count(1):
+        line = meta.get("running-footer-left" if number == 1 else f"running-footer-left-{number}")
+        if line is None:
+            return tuple(lines)
+        lines.append(line)
+    raise AssertionError  # unreachable
 
 
 def _squash(text: str) -> str:

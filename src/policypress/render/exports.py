@@ -11,7 +11,7 @@ Layout under the site (``api/``):
 - ``api/policies.json`` — every policy's summary;
 - ``api/codes.json`` and ``api/codes.csv`` — every code with its policy, table and row link;
 - ``api/references.json`` — every listed reference once, as AMA text and HTML;
-- ``api/schema/*.schema.json`` — the JSON Schemas of the three JSON exports, and of the
+- ``api/schema/*.schema.json`` — the JSON Schemas of the JSON exports (the versions' too), and of the
   policy source files themselves (``policy.schema.json``).
 """
 
@@ -44,6 +44,7 @@ from policypress.render.urls import (
     pdf_path,
     policy_data_path,
 )
+from policypress.render.versions import VersionCodesExport, VersionsExport
 
 
 class _Export(BaseModel):
@@ -270,6 +271,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "policies.schema.json": PoliciesExport,
     "codes.schema.json": CodesExport,
     "references.schema.json": ReferencesExport,
+    "versions.schema.json": VersionsExport,
+    "version-codes.schema.json": VersionCodesExport,
 }
 
 

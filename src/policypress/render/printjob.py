@@ -65,6 +65,17 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class PrintedVersion:
+    """What a version's PDF says of itself on every page: facts fixed by its own commit, so its bytes never
+    change once published (the window's end, a later version's date, is on its page and in versions.json)."""
+
+    number: int
+    effective: dt.date
+    posted: dt.date
+    commit: str
+
+
+@dataclass(frozen=True)
 class PdfJob:
     """Everything one PDF is made of; the same job always renders to the same bytes.
 
@@ -149,8 +160,9 @@ class PrintRenderer:
         self.css = (self.template_dir / PRINT_STYLESHEET).read_text(encoding="utf-8")
         self.asset_digest = tree_digest(self.template_dir)
 
-    def wrapper(self, source: PolicySource, provenance: Provenance) -> str:
-        """The print document of ``source`` (metadata, running header) with a placeholder for the page."""
+    def wrapper(self, source: PolicySource, provenance: Provenance, printed: PrintedVersion | None = None) -> str:
+        """The print document of ``source`` (metadata, running header; a version's footer line) with a
+        placeholder for the page."""
         policy = source.policy
         return self.pages.env.get_template(PRINT_TEMPLATE).render(
             policy=policy,
@@ -159,20 +171,35 @@ class PrintRenderer:
             created=_w3c_date(document_date(source, provenance)),
             effective_date=policy.effective_date.isoformat(),
             version=POLICYPRESS_VERSION,
+            policy_version=printed,
         )
 
-    def job(self, project: Project, source: PolicySource, layout: ProjectLayout, provenance: Provenance) -> PdfJob:
-        """Everything needed to render the PDF of ``source``: the very page the website shows, and more."""
+    def job(
+        self,
+        project: Project,
+        source: PolicySource,
+        layout: ProjectLayout,
+        provenance: Provenance,
+        *,
+        printed: PrintedVersion | None = None,
+        stem: str = "",
+        files: Mapping[str, bytes] | None = None,
+    ) -> PdfJob:
+        """Everything needed to render the PDF of ``source``: the very page the website shows, and more.
+
+        For a version of the history: ``printed`` is what its pages say of it, ``stem`` the PDF's path
+        under the PDF folder without ``.pdf``, and ``files`` the sources it attaches, as committed.
+        """
         policy = source.policy
         return PdfJob(
-            stem=source.stem,
+            stem=stem or source.stem,
             page=self.pages.render_policy(project, source),
-            wrapper=self.wrapper(source, provenance),
+            wrapper=self.wrapper(source, provenance, printed),
             css=self.css,
             date=document_date(source, provenance),
             markdown_extensions=self.markdown_extensions,
             markdown_configs=self.markdown_configs,
-            attachments=source_attachments(project, source, layout),
+            attachments=source_attachments(project, source, layout, files),
             asset_dir=str(self.template_dir),
             asset_digest=self.asset_digest,
             metadata=(
@@ -191,15 +218,26 @@ def document_date(source: PolicySource, provenance: Provenance) -> dt.datetime:
     return dt.datetime.combine(source.policy.effective_date, dt.time(), dt.UTC)
 
 
-def source_attachments(project: Project, source: PolicySource, layout: ProjectLayout) -> tuple[Attachment, ...]:
-    """The sources a PDF carries: the policy's YAML, its BibTeX entries and the shared boilerplate."""
+def source_attachments(
+    project: Project, source: PolicySource, layout: ProjectLayout, files: Mapping[str, bytes] | None = None
+) -> tuple[Attachment, ...]:
+    """The sources a PDF carries: the policy's YAML, its BibTeX entries and the shared boilerplate.
+
+    Read from the project's folder, or from ``files`` (path relative to the root -> bytes: the policy
+    file, then the shared legal text) for a version whose sources are in the history, not on disk.
+    """
     policy = source.policy
+    if files is None:
+        files = {source.file: (layout.root / source.file).read_bytes()} | {
+            path.relative_to(layout.root).as_posix(): path.read_bytes()
+            for path in sorted(layout.boilerplate_path.glob("*.yaml"))
+        }
     attachments = [
         Attachment(
             PurePosixPath(source.file).name,
             f"Source of policy {policy.id} ({source.file})",
             "application/yaml",
-            (layout.root / source.file).read_bytes(),
+            files[source.file],
         )
     ]
     if policy.references:
@@ -216,9 +254,10 @@ def source_attachments(project: Project, source: PolicySource, layout: ProjectLa
                 (header + entries + "\n").encode("utf-8"),
             )
         )
-    for path in sorted(layout.boilerplate_path.glob("*.yaml")):
-        shown = path.relative_to(layout.root).as_posix()
-        attachments.append(Attachment(path.name, f"Shared legal text ({shown})", "application/yaml", path.read_bytes()))
+    for shown, data in sorted(files.items()):
+        if shown != source.file:
+            name = PurePosixPath(shown).name
+            attachments.append(Attachment(name, f"Shared legal text ({shown})", "application/yaml", data))
     return tuple(attachments)
 
 

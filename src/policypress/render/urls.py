@@ -24,6 +24,8 @@ CODES_JSON_FILE = f"{API_DIR}/codes.json"
 CODES_CSV_FILE = f"{API_DIR}/codes.csv"
 REFERENCES_FILE = f"{API_DIR}/references.json"
 SCHEMA_DIR = f"{API_DIR}/schema"
+VERSION_CODES_FILE = f"{API_DIR}/version-codes.json"
+"""Every version's window and code rows, for the code index's date-of-service field."""
 
 
 def page_source(source: PolicySource, pages_dir: str) -> str:
@@ -66,6 +68,12 @@ def codes_page_path() -> str:
 def pdf_path(stem: str) -> str:
     """The archival PDF of a policy, relative to the site root: ``pdf/wa-cp-mp-166.pdf``."""
     return f"{PDF_DIR}/{stem}.pdf"
+
+
+def version_pdf_path(stem: str, number: int) -> str:
+    """The PDF of version ``number`` of a policy, for ever: ``pdf/wa-cp-mp-166/v2.pdf`` (beside ``pdf/<stem>.pdf``,
+    which is always the current version; a folder per policy, so no policy's file name can take it)."""
+    return f"{PDF_DIR}/{stem}/v{number}.pdf"
 
 
 def to_root(page_src_uri: str, use_directory_urls: bool) -> str:
