@@ -24,6 +24,7 @@ from policypress.render.pages import PageRenderer
 if TYPE_CHECKING:
     from policypress.speed.pages import StoredPageRenderer
     from policypress.speed.reader import LoadCache
+    from policypress.speed.searchentries import StoredSearchEntries
 
 T = TypeVar("T")
 
@@ -50,6 +51,7 @@ class Workspace:
         self.fast = fast
         self._memory: LoadCache | None = None
         self._renderer: PageRenderer | None = None
+        self._search: StoredSearchEntries | None = None
 
     @classmethod
     def for_options(cls, options: Options, root: Path, *, fast: bool = True) -> Workspace:
@@ -108,10 +110,25 @@ class Workspace:
         if stored := self._stored_renderer():
             stored.store.prune()
 
+    def search_entries(
+        self, inputs: tuple[str, ...], parse: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """The search entries of a generated page made of ``inputs``: ``parse()``, or (fast) the same
+        entries kept from an earlier run."""
+        if not self.fast:
+            return parse()
+        if self._search is None:
+            from policypress.speed.searchentries import StoredSearchEntries
+
+            self._search = StoredSearchEntries(self.layout.cache_path)
+        return self._search.entries(inputs, parse)
+
     def pages_written(self) -> None:
-        """Make the pages this run rendered visible to the next run."""
+        """Make the pages and search entries this run made visible to the next run."""
         if stored := self._stored_renderer():
             stored.store.flush()
+        if self._search is not None:
+            self._search.written()
 
     def _stored_renderer(self) -> StoredPageRenderer | None:
         """The renderer handed out, if it is the speed layer's (it keeps the page store)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -53,6 +54,15 @@ from policypress.render.urls import (
     versions_data_path,
 )
 from policypress.render.versions import VersionEntry, versions_document
+
+
+def _toc_urls(toc: Any) -> list[tuple[str, str]]:
+    """Every heading of a page's table of contents as (id, url): what Material's parse looks up in it."""
+    found: list[tuple[str, str]] = []
+    for item in toc or ():
+        found.append((str(item.id), str(item.url)))
+        found.extend(_toc_urls(item.children))
+    return found
 
 
 class _DirtyPreviewNotice(logging.Filter):
@@ -167,6 +177,47 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 raise SourceError(template_errors)
             self.project = self.workspace.load()
         return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Let Material's search plugin read back the entries of unchanged generated pages."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if index is not None and callable(getattr(index, "add_entry_from_context", None)):
+                self._keep_search_entries(index)
+
+    def _keep_search_entries(self, index: Any) -> None:
+        """Wrap the search index's ``add_entry_from_context`` (its parse of a page's HTML into entries):
+        for a generated page, the entries come from the workspace, kept by the inputs of the parse."""
+        parse_page = index.add_entry_from_context
+        if getattr(parse_page, "policypress_kept", False):
+            return
+        workspace = self.workspace
+        assert workspace is not None
+
+        def add_entries(page: Any) -> None:
+            if page.file.generated_by != "policypress":
+                parse_page(page)
+                return
+
+            def parse() -> list[dict[str, Any]]:
+                before = len(index.entries)
+                parse_page(page)
+                entries = index.entries[before:]
+                del index.entries[before:]
+                return list(entries)
+
+            inputs = (
+                page.url,
+                str(page.title),
+                json.dumps(page.meta, sort_keys=True, default=str),
+                json.dumps(_toc_urls(page.toc)),
+                page.content or "",
+            )
+            entries = workspace.search_entries(inputs, parse)
+            index.entries.extend(entries)
+
+        add_entries.policypress_kept = True  # type: ignore[attr-defined]
+        index.add_entry_from_context = add_entries
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Add the generated pages: ``index.md`` (unless docs/ has one) and one page per policy."""
