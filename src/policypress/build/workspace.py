@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from policypress.build.pdfs import InProcessPdfMaker, PdfMaker
 from policypress.load.loader import load_project
@@ -23,6 +23,7 @@ from policypress.render.pages import PageRenderer
 
 if TYPE_CHECKING:
     from policypress.speed.pages import StoredPageRenderer
+    from policypress.speed.pagework import KeptPageWork
     from policypress.speed.reader import LoadCache
 
 T = TypeVar("T")
@@ -53,6 +54,7 @@ class Workspace:
         self.fast = fast
         self._memory: LoadCache | None = None
         self._renderer: PageRenderer | None = None
+        self._page_work: dict[str, KeptPageWork] = {}
 
     @classmethod
     def for_options(
@@ -115,10 +117,23 @@ class Workspace:
         if stored := self._stored_renderer():
             stored.store.prune()
 
+    def kept(self, kind: str, inputs: tuple[str, ...], make: Callable[[], T | None]) -> T | None:
+        """What MkDocs worked out from a generated page made of ``inputs``: ``make()``, or (fast) the
+        result kept from an earlier run (``make`` returns ``None`` for a result not to keep)."""
+        if not self.fast:
+            return make()
+        if kind not in self._page_work:
+            from policypress.speed.pagework import KeptPageWork
+
+            self._page_work[kind] = KeptPageWork(self.layout.cache_path, kind)
+        return cast(T | None, self._page_work[kind].get_or_make(inputs, make))
+
     def pages_written(self) -> None:
-        """Make the pages this run rendered visible to the next run."""
+        """Make the pages and search entries this run made visible to the next run."""
         if stored := self._stored_renderer():
             stored.store.flush()
+        for work in self._page_work.values():
+            work.written()
 
     def _stored_renderer(self) -> StoredPageRenderer | None:
         """The renderer handed out, if it is the speed layer's (it keeps the page store)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
 
 from policypress.build.git import git_output
 from policypress.build.provenance import source_date_epoch
@@ -59,6 +61,52 @@ from policypress.render.urls import (
     versions_data_path,
 )
 from policypress.render.versions import VersionEntry, version_codes_document, versions_document
+
+
+def _toc_urls(toc: Any) -> list[tuple[str, str]]:
+    """Every heading of a page's table of contents as (id, url): what Material's parse looks up in it."""
+    found: list[tuple[str, str]] = []
+    for item in toc or ():
+        found.append((str(item.id), str(item.url)))
+        found.extend(_toc_urls(item.children))
+    return found
+
+
+def _toc_token(item: Any) -> dict[str, Any]:
+    """A contents entry as the token ``get_toc`` builds it from (its title is HTML, kept as it is)."""
+    return {"level": item.level, "id": item.id, "name": item.title, "children": [_toc_token(c) for c in item.children]}
+
+
+def _stable_repr(value: Any) -> str:
+    """A setting as text that is the same in every run: a function by its name, not its address."""
+    if callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__qualname__)}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
+
+
+class _MessageCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.INFO:
+            self.count += 1
+
+
+@contextmanager
+def _counting_messages() -> Iterator[list[int]]:
+    """While the block runs, count MkDocs' messages (info and above); yields a list that holds the count if any."""
+    counter = _MessageCounter()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(counter)
+    found: list[int] = []
+    try:
+        yield found
+    finally:
+        logger.removeHandler(counter)
+        if counter.count:
+            found.append(counter.count)
 
 
 class _DirtyPreviewNotice(logging.Filter):
@@ -111,6 +159,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._version_entries: dict[str, list[VersionEntry]] = {}
         self._version_policies: list[tuple[VersionEntry, Policy]] = []
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
+        self._render_for: tuple[Files, tuple[str, str]] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -178,6 +227,46 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 raise SourceError(template_errors)
             self.project = self.workspace.load()
         return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Let Material's search plugin read back the entries of unchanged generated pages."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if index is not None and callable(getattr(index, "add_entry_from_context", None)):
+                self._keep_search_entries(index)
+
+    def _keep_search_entries(self, index: Any) -> None:
+        """Wrap the search index's ``add_entry_from_context`` (its parse of a page's HTML into entries):
+        for a generated page, the entries come from the workspace, kept by the inputs of the parse."""
+        parse_page = index.add_entry_from_context
+        if getattr(parse_page, "policypress_kept", False):
+            return
+        workspace = self.workspace
+        assert workspace is not None
+
+        def add_entries(page: Any) -> None:
+            if page.file.generated_by != "policypress":
+                parse_page(page)
+                return
+
+            def parse() -> list[dict[str, Any]] | None:
+                before = len(index.entries)
+                parse_page(page)
+                entries = index.entries[before:]
+                del index.entries[before:]
+                return list(entries) or None  # none: a page left out of search costs nothing to parse
+
+            inputs = (
+                page.url,
+                str(page.title),
+                json.dumps(page.meta, sort_keys=True, default=str),
+                json.dumps(_toc_urls(page.toc)),
+                page.content or "",
+            )
+            index.entries.extend(workspace.kept("search", inputs, parse) or ())
+
+        add_entries.policypress_kept = True  # type: ignore[attr-defined]
+        index.add_entry_from_context = add_entries
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         """Add the generated pages: ``index.md`` (unless docs/ has one) and one page per policy."""
@@ -345,6 +434,63 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             path.write_text(content, encoding="utf-8")
             self._written[path] = content
         return File.generated(config, src_uri, abs_src_path=str(path), inclusion=inclusion)
+
+    def on_pre_page(self, page: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """A generated page's conversion by Python-Markdown is kept by its inputs (``_render_kept``)."""
+        if page.file.generated_by == "policypress" and self.workspace is not None and self.workspace.fast:
+            render = page.render
+            page.render = lambda config, files: self._render_kept(page, render, config, files)
+        return page
+
+    def _render_kept(self, page: Any, render: Any, config: MkDocsConfig, files: Files) -> None:
+        """MkDocs' ``page.render`` (Markdown to HTML, contents, title, anchors), or what it gave for the same
+        Markdown, page address, site files and Markdown settings in an earlier run.
+
+        Only a render that logged nothing and links to no other page's anchor is kept (the
+        links to its own headings are kept with it and checked as usual), so a kept page has
+        no message to repeat."""
+        assert self.workspace is not None
+        made: list[bool] = []
+
+        def make() -> dict[str, Any] | None:
+            made.append(True)
+            with _counting_messages() as messages:
+                render(config, files)
+            links = page.links_to_anchors or {}
+            if messages or any(linked is not page.file for linked in links):
+                return None
+            return {
+                "own_links": links.get(page.file, {}),
+                "content": page.content,
+                "toc": [_toc_token(item) for item in page.toc],
+                "title": page._title_from_render,
+                "anchors": sorted(page.present_anchor_ids or ()),
+            }
+
+        own = (page.markdown or "", page.file.src_uri, page.file.dest_uri, page.file.url)
+        inputs = (*own, *self._render_inputs(config, files))
+        kept = self.workspace.kept("markdown", inputs, make)
+        if made:
+            return
+        assert kept is not None
+        page.content = kept["content"]
+        page.toc = get_toc(kept["toc"])
+        page._title_from_render = kept["title"]
+        page.present_anchor_ids = set(kept["anchors"])
+        page.links_to_anchors = {page.file: kept["own_links"]} if kept["own_links"] else {}
+
+    def _render_inputs(self, config: MkDocsConfig, files: Files) -> tuple[str, str]:
+        """What every page's conversion depends on besides its own Markdown: the site's files (links resolve
+        against them) and the Markdown settings; worked out once per build."""
+        if self._render_for is None or self._render_for[0] is not files:
+            names = json.dumps(sorted(f.src_uri for f in files))
+            settings = json.dumps(
+                [config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"]],
+                sort_keys=True,
+                default=_stable_repr,
+            )
+            self._render_for = (files, (names, settings))
+        return self._render_for[1]
 
     def on_page_markdown(self, markdown: str, /, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         """Hand MkDocs only the headings of a generated page; its HTML blocks skip Markdown (see rawblocks)."""
