@@ -98,3 +98,14 @@ def test_a_plain_build_keeps_nothing(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     build_with_the_command(project, tmp_path / "site", "--plain")
     assert not (project / ".cache").exists()
+
+
+def test_an_edited_template_is_compiled_afresh(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    build_with_the_command(project, tmp_path / "first")
+    assert list((project / ".cache" / "jinja").iterdir())  # compiled templates are kept
+    template = project / "templates" / "policy.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + f"\n{DOCTORED}\n", encoding="utf-8")
+    build_with_the_command(project, tmp_path / "second")
+    seed = sorted((project / "policy").glob("*.yaml"))[0]
+    assert DOCTORED in (tmp_path / "second" / f"policies/{seed.stem}/index.html").read_text(encoding="utf-8")

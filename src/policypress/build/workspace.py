@@ -19,7 +19,7 @@ from policypress.load.loader import load_project
 from policypress.load.reader import PlainReader, SourceReader
 from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project, ProjectLayout
-from policypress.render.pages import PageRenderer
+from policypress.render.pages import TEMPLATE_CACHE, PageRenderer
 
 if TYPE_CHECKING:
     from policypress.speed.pages import StoredPageRenderer
@@ -127,6 +127,10 @@ class Workspace:
 
             self._page_work[kind] = KeptPageWork(self.layout.cache_path, kind)
         return cast(T | None, self._page_work[kind].get_or_make(inputs, make))
+
+    def template_cache_dir(self) -> Path | None:
+        """Where compiled templates are kept between runs (fast only; ``None``: compile them every run)."""
+        return self.layout.cache_path / TEMPLATE_CACHE if self.fast else None
 
     def pages_written(self) -> None:
         """Make the pages and search entries this run made visible to the next run."""

@@ -44,7 +44,7 @@ from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
 from policypress.render.furniture import footer_problems
-from policypress.render.pages import PageRenderer
+from policypress.render.pages import PageRenderer, compiled_templates_cache
 from policypress.render.search import SEARCH_INDEX, code_row_entries, with_code_rows
 from policypress.render.urls import (
     CODES_PAGE,
@@ -434,6 +434,13 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             path.write_text(content, encoding="utf-8")
             self._written[path] = content
         return File.generated(config, src_uri, abs_src_path=str(path), inclusion=inclusion)
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """The theme's templates are compiled once and kept between runs (``compiled_templates_cache``)."""
+        folder = self.workspace.template_cache_dir() if self.workspace is not None else None
+        if folder is not None and env.bytecode_cache is None:
+            env.bytecode_cache = compiled_templates_cache(folder)
+        return env
 
     def on_pre_page(self, page: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         """A generated page's conversion by Python-Markdown is kept by its inputs (``_render_kept``)."""

@@ -160,6 +160,18 @@ def _template_diagnostic(exc: jinja2.TemplateError, template_dir: Path, renderin
     return Diagnostic(shown, line or 1, 1, kind, f"{exc.message or type(exc).__name__}{suffix}")
 
 
+TEMPLATE_CACHE = "jinja"
+"""The folder of ``.cache`` where compiled templates are kept (by the speed layer and the MkDocs adapter)."""
+
+
+def compiled_templates_cache(folder: Path) -> jinja2.BytecodeCache:
+    """Jinja's own cache of compiled templates in ``folder``: each under its name and the checksum of its
+    source, so an edited template is compiled afresh and an unreadable entry is ignored. Compiling the
+    theme's forty templates and the project's was half a second of every warm build."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 class PageRenderer:
     """Renders policy pages and the index page of a project from its templates.
 

@@ -15,7 +15,7 @@ from typing import Any
 from policypress.bibliography.citations import number_references
 from policypress.options import DateFormats
 from policypress.project import PolicySource, Project
-from policypress.render.pages import PageRenderer
+from policypress.render.pages import TEMPLATE_CACHE, PageRenderer, compiled_templates_cache
 from policypress.render.xrefs import policy_pages
 from policypress.sources.digest import tree_digest
 from policypress.speed.fingerprint import content_key
@@ -32,6 +32,8 @@ class StoredPageRenderer(PageRenderer):
     def __init__(self, template_dir: Path, formats: DateFormats | None, store: WorkCache) -> None:
         super().__init__(template_dir, formats)
         self.store = store
+        if store.folder is not None:
+            self.env.bytecode_cache = compiled_templates_cache(store.folder / TEMPLATE_CACHE)
         self._shared_inputs: tuple[Project, str] | None = None
 
     def render_policy(self, project: Project, source: PolicySource, **extra: Any) -> str:

@@ -26,10 +26,11 @@ class KeptPageWork:
 
     def __init__(self, cache_path: Path, kind: str) -> None:
         self.store = WorkCache(cache_path, kind, keep_days=PAGE_WORK_DAYS)
+        self._libraries = tuple(library_versions(*_LIBRARIES))  # read once: package metadata is slow to read
 
     def get_or_make(self, inputs: tuple[str, ...], make: Callable[[], Any | None]) -> Any | None:
         """The result filed for ``inputs``, else ``make()``'s (filed unless it is ``None``: not to be kept)."""
-        key = content_key(self.store.kind, *library_versions(*_LIBRARIES), *inputs)
+        key = content_key(self.store.kind, *self._libraries, *inputs)
         stored = self.store.get(key)
         if stored is not None:
             return stored
