@@ -126,8 +126,11 @@ def command_build(args: argparse.Namespace) -> int:
                 except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                     raise PolicyPressError(str(exc)) from None
                 BuildInterrupted.doing("making the PDFs")
-                versions = config.plugins["policypress"].published()  # read from the history by the build
+                plugin = config.plugins["policypress"]
+                versions = plugin.published()  # read from the history by the build
                 _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch, versions)
+                if versions:
+                    print(plugin.version_work.summary())
                 BuildInterrupted.doing("publishing the new site")
                 with interrupts_held():  # the swap and its record are one step: the message says which site is there
                     swap_in(staging, site_dir)
@@ -204,7 +207,11 @@ def command_pdf(args: argparse.Namespace) -> int:
         BuildInterrupted.doing("reading the versions from the history")
         today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         versions = published_versions(
-            config_file, workspace.layout, lambda path: options.layout(path.resolve().parent), today
+            config_file,
+            workspace.layout,
+            lambda path: options.layout(path.resolve().parent),
+            today,
+            remember=workspace.kept,
         )
         BuildInterrupted.doing("making the PDFs")
         _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch, versions)
@@ -240,8 +247,10 @@ def _write_pdfs(
         extension_configs=config.mdx_configs,
         progress=lambda _done, _total: bar.advance(),
         versions=versions,
+        remember=workspace.kept if workspace.fast else None,
     )
     bar.close()
+    workspace.pages_written()  # the versions' PDF digests kept, for the next run
     print(report.summary())
 
 

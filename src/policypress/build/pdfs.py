@@ -9,7 +9,9 @@ with the same bytes. Any failure raises before the caller publishes anything.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,15 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from policypress.build.versions import PublishedVersion, retired_versions
+from policypress.build.versions import PublishedVersion, Remember, retired_versions
 from policypress.errors import PolicyPressError
 from policypress.files import write_atomically
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
-from policypress.render.printjob import PdfJob, PrintedVersion, PrintRenderer, Provenance
+from policypress.render.printjob import DeferredJob, PdfJob, PrintedVersion, PrintRenderer, Provenance
 from policypress.render.urls import PDF_DIR, version_pdf_path
 
-Deliver = Callable[[PdfJob, bytes, bool], None]
+Job = PdfJob | DeferredJob
+"""A print job, or one made only if its PDF is not in the cache (the speed layer's maker takes both)."""
+Deliver = Callable[[Job, bytes, bool], None]
 """Takes each PDF made: its job, its bytes, whether it was reused rather than rendered."""
 
 
@@ -36,7 +40,7 @@ class PdfMaker(Protocol):
         """Get ready ahead of the first job (a worker may load the engine meanwhile)."""
         ...
 
-    def make(self, jobs: Iterable[PdfJob], deliver: Deliver) -> None:
+    def make(self, jobs: Iterable[Job], deliver: Deliver) -> None:
         """Call ``deliver`` once for every job, in any order; jobs may be made lazily."""
         ...
 
@@ -53,11 +57,11 @@ class InProcessPdfMaker:
     def start(self) -> None:
         pass
 
-    def make(self, jobs: Iterable[PdfJob], deliver: Deliver) -> None:
+    def make(self, jobs: Iterable[Job], deliver: Deliver) -> None:
         from policypress.pdf.engine import render_pdf  # loads Typst: only when a PDF is made
 
         for job in jobs:
-            deliver(job, render_pdf(job), False)
+            deliver(job, render_pdf(job.make() if isinstance(job, DeferredJob) else job), False)
 
     def finish(self) -> None:
         pass
@@ -97,11 +101,14 @@ def build_policy_pdfs(
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
     versions: Mapping[str, Sequence[PublishedVersion]] | None = None,
+    remember: Remember | None = None,
 ) -> PdfReport:
     """Write ``out_dir/<stem>.pdf`` for every policy of ``project``, and ``out_dir/<stem>/v<N>.pdf`` for
     every version of it in ``versions`` (policy id -> its versions); remove PDFs of policies that are gone.
 
-    ``progress(done, total)`` is called after each PDF.
+    ``progress(done, total)`` is called after each PDF. With ``remember`` (the speed layer's kept work), a
+    version's job is known by its content digest, kept by what the version's PDF is made of, and made only if
+    its PDF is not in the cache: an unchanged version costs no load of its commit.
     """
     started = time.perf_counter()
     printer = PrintRenderer(pages, template_dir, markdown_extensions, extension_configs)
@@ -110,11 +117,11 @@ def build_policy_pdfs(
     listed = [(stems[s.policy.id], versions.get(s.policy.id, ())) for s in project.policies] if versions else []
     if versions:
         retired = retired_versions(project, {k: tuple(v) for k, v in versions.items()})
-        listed += [(found[-1].source.stem, found) for found in retired.values()]
+        listed += [(found[-1].stem, found) for found in retired.values()]
     # made one by one as the maker takes them, so rendering starts with the first policy
     jobs = itertools.chain(
         (printer.job(project, source, layout, provenance) for source in project.policies),
-        (version_job(printer, stem, published, layout) for stem, found in listed for published in found),
+        (_version_job(printer, stem, published, layout, remember) for stem, found in listed for published in found),
     )
     total = len(project.policies) + sum(len(found) for _stem, found in listed)
     report = write_pdfs(jobs, out_dir, maker, total=total, progress=progress)
@@ -195,13 +202,44 @@ def cache_shard_pdfs(
     rendered: list[str] = []
     reused: list[str] = []
 
-    def deliver(job: PdfJob, _data: bytes, was_reused: bool) -> None:
+    def deliver(job: Job, _data: bytes, was_reused: bool) -> None:
         (reused if was_reused else rendered).append(job.stem)
         if progress is not None:
             progress(len(rendered) + len(reused), len(chosen))
 
     maker.make((printer.job(project, source, layout, provenance) for source in chosen), deliver)
     return ShardReport(shard, tuple(sorted(rendered)), tuple(sorted(reused)), time.perf_counter() - started)
+
+
+def _version_job(
+    printer: PrintRenderer, stem: str, published: PublishedVersion, layout: ProjectLayout, remember: Remember | None
+) -> Job:
+    """The version's job, or (``remember``) a deferred one whose digest is kept by what its PDF is made of."""
+    make = functools.cache(lambda: version_job(printer, stem, published, layout))
+    if remember is None:
+        return make()
+    version = published.version
+    inputs = (
+        published.sources.tree,
+        published.layout_key,
+        published.file,
+        stem,
+        str(version.number),
+        version.commit,
+        version.posted.isoformat(),
+        version.effective.isoformat(),
+        printer.asset_digest,
+        str(printer.template_dir),
+        repr(printer.pages.formats),
+        json.dumps([printer.markdown_extensions, printer.markdown_configs], sort_keys=True, default=repr),
+        str(layout.root),
+    )
+    digest = str(remember("version-pdf", inputs, lambda: make().content_digest()))
+    return DeferredJob(_version_stem(stem, version.number), digest, make)
+
+
+def _version_stem(stem: str, number: int) -> str:
+    return version_pdf_path(stem, number).removeprefix(f"{PDF_DIR}/").removesuffix(".pdf")
 
 
 def version_job(printer: PrintRenderer, stem: str, published: PublishedVersion, layout: ProjectLayout) -> PdfJob:
@@ -215,13 +253,13 @@ def version_job(printer: PrintRenderer, stem: str, published: PublishedVersion, 
         layout,
         Provenance(version.commit, version.posted),
         printed=PrintedVersion(version.number, version.effective, version.posted.date(), version.commit),
-        stem=version_pdf_path(stem, version.number).removeprefix(f"{PDF_DIR}/").removesuffix(".pdf"),
+        stem=_version_stem(stem, version.number),
         files=published.files,
     )
 
 
 def write_pdfs(
-    jobs: Iterable[PdfJob],
+    jobs: Iterable[Job],
     out_dir: Path,
     maker: PdfMaker,
     *,
@@ -235,7 +273,7 @@ def write_pdfs(
     rendered: list[str] = []
     reused: list[str] = []
 
-    def deliver(job: PdfJob, data: bytes, was_reused: bool) -> None:
+    def deliver(job: Job, data: bytes, was_reused: bool) -> None:
         target = out_dir / f"{job.stem}.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)  # a version's PDF: <stem>/v<N>.pdf
         write_atomically(target, data)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from mkdocs.structure.toc import get_toc
 
 from policypress.build.git import git_output
 from policypress.build.provenance import source_date_epoch
-from policypress.build.versions import PublishedVersion, published_versions, retired_versions
+from policypress.build.versions import PublishedVersion, VersionWork, published_versions, retired_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.load.loader import links_outside
@@ -39,7 +40,7 @@ from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blo
 from policypress.model.inline import plain_text
 from policypress.model.policy import Policy
 from policypress.options import Options
-from policypress.project import PolicySource, Project, ProjectLayout
+from policypress.project import Project, ProjectLayout
 from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
@@ -140,6 +141,15 @@ VERSION_FRONT_MATTER = "---\nsearch:\n  exclude: true\n---\n\n"
 """Version pages stay out of search: a search finds the current policy, which lists its versions."""
 
 
+def _as_json(value: Any) -> Any:
+    """A version entry (and its dates) as JSON, for the inputs of a kept version page."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
     """Generates the home page and one page per policy from ``policy/*.yaml`` and ``references.bib``."""
 
@@ -160,6 +170,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._version_policies: list[tuple[VersionEntry, Policy]] = []
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
         self._render_for: tuple[Files, tuple[str, str]] | None = None
+        self.version_work = VersionWork()
+        """What this build did with the versions (pages rendered or reused, commits loaded)."""
+        self._templates_digest: tuple[tuple[tuple[str, int], ...], str] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -324,7 +337,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             page_file = self._generated(config, src_uri, content, InclusionLevel.NOT_IN_NAV)
             page_file.edit_uri = source.file
             files.append(page_file)
-            self._add_version_pages(files, config, source, src_uri, published.get(source.policy.id, ()))
+            self._add_version_pages(
+                files, config, source.stem, source.policy.id, src_uri, published.get(source.policy.id, ())
+            )
         for versions in retired_versions(project, published).values():
             self._add_retired(files, config, versions)
 
@@ -337,8 +352,14 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         assert self.layout is not None
         key = (git_output(config_file.parent, "rev-parse", "HEAD"), today)
         if self._published_for is None or self._published_for[0] != key:  # a preview rebuild reads history once
+            assert self.workspace is not None
             found = published_versions(
-                config_file, self.layout, lambda path: options.layout(path.resolve().parent), today
+                config_file,
+                self.layout,
+                lambda path: options.layout(path.resolve().parent),
+                today,
+                remember=self.workspace.kept,
+                work=self.version_work,
             )
             self._published_for = (key, found)
         return self._published_for[1]
@@ -369,14 +390,15 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             pdf=version_pdf_path(stem, version.number),
             pdf_url=to_root(from_src_uri, directory) + version_pdf_path(stem, version.number),
             retired=version.retired,
-            title=plain_text(published.source.policy.title),
+            title=plain_text(published.policy.title),
         )
 
     def _add_version_pages(
         self,
         files: Files,
         config: MkDocsConfig,
-        source: PolicySource,
+        stem: str,
+        policy_id: str,
         current_src: str,
         versions: tuple[PublishedVersion, ...],
     ) -> None:
@@ -384,35 +406,79 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         assert self.renderer is not None
         entries = []
         for published in versions:
-            src_uri = version_page_source(source.stem, published.number, self.config.pages_dir)
-            entry = self._entry(config, source.stem, published, src_uri)
-            entries.append(self._entry(config, source.stem, published, current_src))
-            self._version_policies.append((entries[-1], published.source.policy))
-            content = self.renderer.render_policy(
-                published.project, published.source, version=entry, pdf_url=entry.pdf_url
+            src_uri = version_page_source(stem, published.number, self.config.pages_dir)
+            entry = self._entry(config, stem, published, src_uri)
+            entries.append(self._entry(config, stem, published, current_src))
+            self._version_policies.append((entries[-1], published.policy))
+            content = self._version_page(
+                "version-page",
+                published,
+                entry,
+                lambda published=published, entry=entry: self.renderer.render_policy(  # type: ignore[union-attr]
+                    published.project, published.source, version=entry, pdf_url=entry.pdf_url
+                ),
             )
             page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
             page.edit_uri = None
             files.append(page)
         if versions:
-            self._versions_json[versions_data_path(source.stem)] = versions_document(source.policy.id, entries)
-            self._version_entries[source.policy.id] = entries
+            self._versions_json[versions_data_path(stem)] = versions_document(policy_id, entries)
+            self._version_entries[policy_id] = entries
 
     def _add_retired(self, files: Files, config: MkDocsConfig, versions: tuple[PublishedVersion, ...]) -> None:
         """A policy removed from the sources keeps its version pages and PDFs; its page stays too, showing its
         last version with the banner saying it was retired, and every version (out of search, off the home page)."""
         assert self.renderer is not None
         last = versions[-1]
-        source = last.source
-        src_uri = page_source(source, self.config.pages_dir)
-        self._add_version_pages(files, config, source, src_uri, versions)
-        entries = [self._entry(config, source.stem, published, src_uri) for published in versions]
-        content = self.renderer.render_policy(
-            last.project, source, version=entries[-1], versions=tuple(entries), pdf_url=entries[-1].pdf_url
+        src_uri = page_source_of(last.stem, self.config.pages_dir)
+        self._add_version_pages(files, config, last.stem, last.policy.id, src_uri, versions)
+        entries = [self._entry(config, last.stem, published, src_uri) for published in versions]
+        content = self._version_page(
+            "version-retired",
+            last,
+            entries,
+            lambda: self.renderer.render_policy(  # type: ignore[union-attr]
+                last.project, last.source, version=entries[-1], versions=tuple(entries), pdf_url=entries[-1].pdf_url
+            ),
         )
         page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
         page.edit_uri = None
         files.append(page)
+
+    def _version_page(self, kind: str, published: PublishedVersion, shown: Any, render: Callable[[], str]) -> str:
+        """A version page's Markdown: ``render()``, or (fast) what it gave for the same version (its commit's
+        tree, window, status), the same links and entries shown, templates, date formats and code."""
+        assert self.workspace is not None and self.renderer is not None
+        made: list[bool] = []
+
+        def make() -> str:
+            made.append(True)
+            return render()
+
+        inputs = (
+            *published.key(),
+            json.dumps(shown, sort_keys=True, default=_as_json),
+            self._templates(),
+            repr(self.renderer.formats),
+            self.config.pages_dir,
+        )
+        content = str(self.workspace.kept(kind, inputs, make))
+        if made:
+            self.version_work.rendered += 1
+        else:
+            self.version_work.reused += 1
+        return content
+
+    def _templates(self) -> str:
+        """Hash of every template file's path and bytes (read once per plugin instance and template change)."""
+        signature = self._template_signature()
+        if self._templates_digest is None or self._templates_digest[0] != signature:
+            digest = hashlib.sha256()
+            for name, _mtime in signature:
+                digest.update(f"{name}\n".encode())
+                digest.update(Path(name).read_bytes())
+            self._templates_digest = (signature, digest.hexdigest())
+        return self._templates_digest[1]
 
     def _template_signature(self) -> tuple[tuple[str, int], ...]:
         """Templates (subfolders too) and their modification times: a changed template re-renders every page."""

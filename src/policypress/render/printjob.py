@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -109,9 +109,12 @@ class PdfJob:
 
     def cache_key(self, engine: str) -> str:
         """Hash of the job and the rendering ``engine`` (see ``engine_fingerprint``)."""
+        return job_key(engine, self.content_digest())
+
+    def content_digest(self) -> str:
+        """Hash of everything the job is made of, the engine aside."""
         digest = hashlib.sha256()
         header = {
-            "engine": engine,
             "variant": PDF_VARIANT,
             "date": self.date.isoformat(),
             "markdown": [self.markdown_extensions, self.markdown_configs],
@@ -126,6 +129,29 @@ class PdfJob:
             digest.update(len(data).to_bytes(8, "big"))
             digest.update(data)
         return digest.hexdigest()
+
+
+def job_key(engine: str, content: str) -> str:
+    """A PDF's cache key: its job's ``content_digest`` under the rendering ``engine``."""
+    digest = hashlib.sha256()
+    for part in (engine, content):
+        data = part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DeferredJob:
+    """A PDF job known by its stem and content digest, made (``make()``) only when its PDF must be rendered:
+    a version whose PDF is in the cache then costs no load of its commit and no page render."""
+
+    stem: str
+    digest: str
+    make: Callable[[], PdfJob] = field(compare=False)
+
+    def cache_key(self, engine: str) -> str:
+        return job_key(engine, self.digest)
 
 
 @cache

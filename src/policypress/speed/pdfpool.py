@@ -20,7 +20,7 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 
 from policypress.errors import SIGNALS_RECEIVED
-from policypress.render.printjob import PdfJob
+from policypress.render.printjob import DeferredJob, PdfJob
 from policypress.speed.framestack import call_with_deep_frame_stack
 from policypress.speed.pdfcache import PdfCache
 from policypress.speed.processes import exit_with_parent
@@ -119,8 +119,11 @@ class CachedPdfMaker:
     def start(self) -> None:
         self.pool.start()
 
-    def make(self, jobs: Iterable[PdfJob], deliver: Callable[[PdfJob, bytes, bool], None]) -> None:
-        """``deliver(job, PDF, reused)`` for every job, as soon as its PDF is found in the cache or rendered."""
+    def make(
+        self, jobs: Iterable[PdfJob | DeferredJob], deliver: Callable[[PdfJob | DeferredJob, bytes, bool], None]
+    ) -> None:
+        """``deliver(job, PDF, reused)`` for every job, as soon as its PDF is found in the cache or rendered; a
+        deferred job is made only when its PDF is not in the cache."""
         engine = self.pool.engine()
         keys: dict[str, str] = {}
 
@@ -128,10 +131,14 @@ class CachedPdfMaker:
             for job in jobs:
                 keys[job.stem] = job.cache_key(engine)
                 data = self.cache.get(keys[job.stem])
-                if data is None:
-                    yield job
-                else:
+                if data is not None:
                     deliver(job, data, True)
+                elif isinstance(job, DeferredJob):
+                    made = job.make()
+                    keys[made.stem] = made.cache_key(engine)
+                    yield made
+                else:
+                    yield job
 
         for job, data in self.pool.render(missing()):
             self.cache.put(keys[job.stem], data)
