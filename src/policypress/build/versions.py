@@ -45,6 +45,9 @@ class VersionWork:
     rendered: int = 0
     reused: int = 0
 
+    def reset(self) -> None:
+        self.loaded = self.rendered = self.reused = 0
+
     def summary(self) -> str:
         return (
             f"versions: {self.rendered + self.reused} version page(s): {self.rendered} rendered, "

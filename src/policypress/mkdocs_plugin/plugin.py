@@ -303,6 +303,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 lambda: renderer.render_index(project, pages_dir=self.config.pages_dir),
             )
             files.append(self._generated(config, INDEX_PAGE, index))
+        self.version_work.reset()  # counted per build (one plugin may serve several)
         published = self._published(config, project)
         with_versions = any(published.get(source.policy.id) for source in project.policies)
         codes = memo(
