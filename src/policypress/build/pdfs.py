@@ -24,7 +24,14 @@ from policypress.errors import PolicyPressError
 from policypress.files import write_atomically
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
-from policypress.render.printjob import DeferredJob, PdfJob, PrintedVersion, PrintRenderer, Provenance
+from policypress.render.printjob import (
+    POLICYPRESS_VERSION,
+    DeferredJob,
+    PdfJob,
+    PrintedVersion,
+    PrintRenderer,
+    Provenance,
+)
 from policypress.render.urls import PDF_DIR, version_pdf_path
 
 Job = PdfJob | DeferredJob
@@ -233,6 +240,7 @@ def _version_job(
         repr(printer.pages.formats),
         json.dumps([printer.markdown_extensions, printer.markdown_configs], sort_keys=True, default=repr),
         str(layout.root),
+        POLICYPRESS_VERSION,
     )
     digest = str(remember("version-pdf", inputs, lambda: make().content_digest()))
     return DeferredJob(_version_stem(stem, version.number), digest, make)

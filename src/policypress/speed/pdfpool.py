@@ -133,10 +133,14 @@ class CachedPdfMaker:
                 data = self.cache.get(keys[job.stem])
                 if data is not None:
                     deliver(job, data, True)
-                elif isinstance(job, DeferredJob):
+                elif isinstance(job, DeferredJob):  # made now; its own key may be cached (a digest kept stale)
                     made = job.make()
                     keys[made.stem] = made.cache_key(engine)
-                    yield made
+                    data = self.cache.get(keys[made.stem])
+                    if data is None:
+                        yield made
+                    else:
+                        deliver(made, data, True)
                 else:
                     yield job
 
