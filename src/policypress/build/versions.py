@@ -59,7 +59,14 @@ class CommitSources:
     """A commit's project and the files its versions' PDFs attach, loaded on first use and kept."""
 
     def __init__(
-        self, config_file: Path, commit: str, tree: str, layout_for: LayoutFor, load: Loader, work: VersionWork
+        self,
+        config_file: Path,
+        commit: str,
+        tree: str,
+        layout_for: LayoutFor,
+        load: Loader,
+        work: VersionWork,
+        wanted: frozenset[str] = frozenset(),
     ) -> None:
         self.commit = commit
         self.tree = tree
@@ -67,6 +74,8 @@ class CommitSources:
         self._layout_for = layout_for
         self._load = load
         self._work = work
+        self._wanted = wanted
+        """The policy files of the versions made at this commit: the only ones whose bytes are kept."""
         self._loaded: tuple[Project, dict[str, bytes], dict[str, bytes]] | None = None
         self._error: ReviewError | None = None
 
@@ -79,7 +88,7 @@ class CommitSources:
 
             def load_keeping_files(at: ProjectLayout) -> Project:
                 project = self._load(at)
-                policies = [at.root / source.file for source in project.policies]
+                policies = [at.root / name for name in sorted(self._wanted)]
                 boilerplate = sorted(at.boilerplate_path.glob("*.yaml"))
                 loading.append((_read(at.root, policies), _read(at.root, boilerplate)))
                 return project
@@ -184,7 +193,13 @@ def published_versions(
     commits = sorted({version.commit for versions in history.values() for version in versions})
     trees = _trees(config_file, commits)
     layout_key = json.dumps([layout.policy_dir, layout.bibliography])
-    sources = {c: CommitSources(config_file, c, trees.get(c, c), layout_for, load, work) for c in commits}
+    wanted: dict[str, set[str]] = {}
+    for versions in history.values():
+        for version in versions:
+            wanted.setdefault(version.commit, set()).add(version.file)
+    sources = {
+        c: CommitSources(config_file, c, trees.get(c, c), layout_for, load, work, frozenset(wanted[c])) for c in commits
+    }
     held: dict[str, dict[str, str]] = {}
     published: dict[str, tuple[PublishedVersion, ...]] = {}
     for policy_id, versions in history.items():
