@@ -104,12 +104,13 @@ class CommitSources:
             self._loaded = (project, *loading[0])
         return self._loaded
 
-    def held(self) -> dict[str, str]:
-        """Policy id -> its file, in the commit's project (empty when it does not load)."""
+    def held(self) -> dict[str, str] | None:
+        """Policy id -> its file, in the commit's project; ``None`` when it does not load (not kept: the
+        failure may be git's, not the sources', so the next build tries again)."""
         try:
             project = self.get()[0]
         except ReviewError:
-            return {}
+            return None
         return {source.policy.id: source.file for source in project.policies}
 
 
@@ -208,9 +209,8 @@ def published_versions(
             commit = sources[version.commit]
             if version.commit not in held:
                 # a commit whose other sources did not validate publishes no page (it holds no policy)
-                held[version.commit] = dict(
-                    remember("version-commit", (commit.tree, layout_key), lambda commit=commit: commit.held())
-                )
+                kept = remember("version-commit", (commit.tree, layout_key), lambda commit=commit: commit.held())
+                held[version.commit] = dict(kept or {})
             file = held[version.commit].get(policy_id)
             if file is not None:
                 found.append((version, file))
