@@ -78,6 +78,17 @@ def test_one_new_commit_renders_only_the_versions_it_changed(
     assert _work(unchanged) == (0, POLICIES * VERSIONS + 1, 0)
     assert _files(root / "site") == incremental
 
+    template = root / "templates" / "codes.md.j2"  # a template no version page uses: still a new key for all
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text + "{# edited #}\n", encoding="utf-8")
+    edited = _build(root, capsys)
+    assert _work(edited)[:2] == (POLICIES * VERSIONS + 1, 0)
+    versioned = re.compile(r"(pdf/[^/]+/v\d+\.pdf|policies/[^/]+/v\d+/index\.html)$")
+    assert {k: v for k, v in _files(root / "site").items() if versioned.match(k)} == {
+        k: v for k, v in incremental.items() if versioned.match(k)
+    }
+    template.write_text(text, encoding="utf-8")
+
     shutil.rmtree(root / ".cache")
     fresh = _build_afresh(root)
     assert _work(fresh) == (POLICIES * VERSIONS + 1, 0, commits + 1)
