@@ -121,6 +121,7 @@ def command_build(args: argparse.Namespace) -> int:
                     build(config)
                 except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                     raise PolicyPressError(str(exc)) from None
+                fhir_summary = config.plugins["policypress"].fhir_summary
                 BuildInterrupted.doing("making the PDFs")
                 _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch)
                 BuildInterrupted.doing("publishing the new site")
@@ -134,6 +135,7 @@ def command_build(args: argparse.Namespace) -> int:
             raise _no_space(exc, staging, site_dir) from None  # said once the staging folder is gone
     finally:
         maker.close()
+    print(fhir_summary)
     print(f"site built: {site_dir}")
     return EXIT_OK
 

@@ -31,6 +31,8 @@ from policypress.build.provenance import source_date_epoch
 from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
+from policypress.fhir.files import fhir_files
+from policypress.fhir.resources import Site, Window
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.options import Options
@@ -76,6 +78,7 @@ class PolicyPressConfig(base.Config):
     month_format = c.Type(str, default=Options.month_format)
     pages_dir = c.Type(str, default=Options.pages_dir)
     notice_days = c.Type(int, default=Options.notice_days)
+    ama_licence_notice = c.Type(str, default=Options.ama_licence_notice)
 
     def options(self) -> Options:
         """The validated options as the rest of policypress takes them."""
@@ -103,6 +106,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._scripts: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = None
         self._versions_json: dict[str, str] = {}
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
+        self._windows: dict[str, Window] = {}
+        self.fhir_summary = ""
+        """What the last build did with the FHIR files (``api/fhir/``), for the command to print."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -198,7 +204,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files.append(self._generated(config, CODES_PAGE, codes))
         published = self._published(config, project)
         self._versions_json = {}
+        self._windows = {}
         for source in project.policies:
+            self._windows.update(self._window(source, published.get(source.policy.id, ())))
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
             versions = tuple(
@@ -218,6 +226,18 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             page_file.edit_uri = source.file
             files.append(page_file)
             self._add_version_pages(files, config, source, src_uri, published.get(source.policy.id, ()))
+
+    def _window(self, source: PolicySource, versions: tuple[PublishedVersion, ...]) -> dict[str, Window]:
+        """The latest committed version of a policy (its number and window) for the current sources; links go
+        to its version page when the current sources are that version's own (else to the current page)."""
+        if not versions:
+            return {}
+        latest = versions[-1]
+        page = page_source(source, self.config.pages_dir).removesuffix(".md") + "/"
+        if latest.source.policy == source.policy:
+            page = version_page_source(source.stem, latest.number, self.config.pages_dir).removesuffix(".md") + "/"
+        version = latest.version
+        return {source.stem: Window(version.number, version.effective, version.until, page)}
 
     def _published(self, config: MkDocsConfig, project: Project) -> dict[str, tuple[PublishedVersion, ...]]:
         """Every version of every policy from the git history (none outside git), status as of the source date."""
@@ -344,6 +364,15 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files = export_files(self.project, self.config.pages_dir, self.workspace.memo)
         files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
         files.update(self._versions_json)
+        if config.site_url:
+            site_url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
+            fhir = fhir_files(
+                self.project, self.config.pages_dir, Site(site_url, self.config.ama_licence_notice), self._windows
+            )
+            files.update(fhir)
+            self.fhir_summary = f"fhir: {len(fhir)} file(s) for {len(self.project.policies)} policies in api/fhir/"
+        else:
+            self.fhir_summary = "fhir: skipped: set site_url in mkdocs.yml (FHIR canonical URLs need it)"
         for relative, content in files.items():
             target = site / relative
             if self._written.get(target) == content and target.is_file():

@@ -18,6 +18,7 @@ from pydantic import (
     Discriminator,
     Field,
     PositiveInt,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -175,6 +176,8 @@ class CodeRow(_Model):
     code: NonEmptyText
     description: NonEmptyText
     notes: NonEmptyText | None = None
+    prior_authorization: StrictBool | None = None
+    """Whether this code needs prior authorization, when it differs from its table's ``prior_authorization``."""
 
 
 class CodeTable(_Model):
@@ -185,7 +188,13 @@ class CodeTable(_Model):
     meaning: CodeMeaning | None = None
     code_column: NonEmptyText | None = None
     """The code column's heading when it is not the code system's usual one (``ICD-10-CM Code``)."""
+    prior_authorization: StrictBool | None = None
+    """Whether the table's codes need prior authorization (a row may say otherwise); unset: not stated."""
     rows: tuple[CodeRow, ...] = Field(min_length=1)
+
+    def needs_authorization(self, row: CodeRow) -> bool | None:
+        """Whether a row's code needs prior authorization: the row's own answer, else the table's."""
+        return row.prior_authorization if row.prior_authorization is not None else self.prior_authorization
 
     @property
     def column_heading(self) -> str:

@@ -160,7 +160,7 @@ def _summary(source: PolicySource, pages_dir: str) -> PolicySummary:
     )
 
 
-def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "") -> tuple[ExportedCriterion, ...]:
+def criteria_tree(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "") -> tuple[ExportedCriterion, ...]:
     """Criteria numbered and anchored exactly as the page template does (``criterion-I-A``)."""
     exported = []
     for index, criterion in enumerate(criteria, start=1):
@@ -172,7 +172,7 @@ def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "")
                 text=criterion.text,
                 determination=criterion.determination,
                 requires=criterion.requires,
-                criteria=_criteria(criterion.criteria, depth + 1, f"{prefix}{label}-"),
+                criteria=criteria_tree(criterion.criteria, depth + 1, f"{prefix}{label}-"),
                 notes=criterion.notes,
             )
         )
@@ -188,7 +188,7 @@ def policy_export(project: Project, source: PolicySource, pages_dir: str) -> Pol
     return PolicyExport(
         summary=_summary(source, pages_dir),
         policy=source.policy,
-        criteria=_criteria(source.policy.criteria),
+        criteria=criteria_tree(source.policy.criteria),
         references=references,
     )
 
