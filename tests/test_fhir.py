@@ -200,3 +200,39 @@ def test_cpt_descriptions_only_with_the_ama_notice(built_site: Path, tmp_path: P
     assert valueset["copyright"] == "CPT® is a registered trademark of the AMA."
     assert all(concept["display"] for concept in valueset["compose"]["include"][0]["concept"])
     shutil.rmtree(site)
+
+
+def test_every_code_of_the_code_index_has_a_coverage_rule(case: tuple[Path, str]) -> None:
+    """Each rule parses, satisfies the CRD invariants, and its policy link lands on an anchor of the page."""
+    site, _stem = case
+    codes = json.loads((site / "api" / "codes.json").read_text(encoding="utf-8"))["codes"]
+    assert codes
+    for entry in codes:
+        stem = entry["page"].rstrip("/").rsplit("/", 1)[-1]
+        rules = read(site, stem, "coverage-rules.json")
+        (rule,) = [r for r in rules["rules"] if r["code"] == entry["code"] and r["table"] == entry["table"]]
+        assert (rule["first"], rule["last"]) == (entry["first"], entry["last"])
+        assert validate.check_coverage_information(rule["extension"]) == [], entry["code"]
+        assert resolves(site, rule["policy"]), rule["policy"]
+        parts = {part["url"]: part for part in rule["extension"]["extension"]}
+        covered = parts["covered"]["valueCode"]
+        assert covered == {"supports_coverage": "covered", "does_not_support_coverage": "not-covered"}.get(
+            entry["meaning"], "conditional"
+        )
+        if "questionnaire" in parts:
+            assert parts["questionnaire"]["valueCanonical"].startswith(rules["questionnaire"] + "|")
+        if entry["first"] == entry["last"]:
+            assert parts["billingCode"]["valueCoding"]["code"] == entry["first"]
+
+
+def test_every_code_table_has_a_valueset_that_parses(case: tuple[Path, str]) -> None:
+    site, stem = case
+    exported = json.loads((site / "api" / "policies" / f"{stem}.json").read_text(encoding="utf-8"))
+    tables = exported["policy"]["code_tables"]
+    for index, table in enumerate(tables, start=1):
+        valueset = read(site, stem, f"ValueSet-{index}.json")
+        assert validate.check_valueset(valueset) == []
+        listed = {c["code"] for include in valueset["compose"]["include"] for c in include.get("concept", [])}
+        singles = {row["code"] for row in table["rows"] if "–" not in row["code"] and "-" not in row["code"][1:]}
+        assert singles <= listed, table["heading"]
+    assert not (site / "api" / "fhir" / stem / f"ValueSet-{len(tables) + 1}.json").exists()

@@ -214,6 +214,29 @@ class Revision(_Model):
     approval_date: YearMonth
 
 
+class EvidenceClaim(_Model):
+    """One claim of a Medicare Advantage evidence summary and the reference numbers that support it."""
+
+    claim: NonEmptyText
+    references: tuple[PositiveInt, ...] = Field(min_length=1)
+    """Numbers of the policy's references (the n-th key of ``references`` is reference n)."""
+
+
+class MedicareAdvantage(_Model):
+    """What a Medicare Advantage plan must publish with criteria of its own (42 CFR 422.101(b)(6))."""
+
+    internal_coverage_criteria: StrictBool
+    """True: the plan applies this policy as internal coverage criteria (Medicare's are not fully established);
+    then the Medicare basis, the rationale and the evidence summary are required."""
+    medicare_basis: NonEmptyText | None = None
+    """Why Medicare coverage criteria are not fully established for these services (NCD/LCD absent or partial)."""
+    rationale: NonEmptyText | None = None
+    """Why the plan's criteria are what they are, in public words."""
+    evidence_summary: tuple[EvidenceClaim, ...] = ()
+    benefit_over_harm: NonEmptyText | None = None
+    """How the criteria's clinical benefits outweigh their risks, where that applies."""
+
+
 class Policy(_Model):
     """A clinical policy as its author writes it (``policy/<id>.yaml``)."""
 
@@ -235,6 +258,7 @@ class Policy(_Model):
     code_tables: tuple[CodeTable, ...] = ()
     revision_log: tuple[Revision, ...] = Field(min_length=1)
     references: tuple[NonEmptyText, ...] = ()
+    medicare_advantage: MedicareAdvantage | None = None
 
     @property
     def code_systems(self) -> frozenset[str]:

@@ -57,7 +57,48 @@ def check_policy_rules(policy: Policy) -> list[Finding]:
         *_cross_references(policy),
         *_group_logic(policy),
         *_footnotes(policy),
+        *_medicare_advantage(policy),
     ]
+
+
+MA_REQUIRED = ("medicare_basis", "rationale", "evidence_summary")
+"""What a Medicare Advantage plan publishes with internal coverage criteria (42 CFR 422.101(b)(6))."""
+
+
+def _medicare_advantage(policy: Policy) -> Iterator[Finding]:
+    """Internal coverage criteria carry a Medicare basis, a rationale and an evidence summary whose claims
+    cite the policy's references by number; a benefit-over-harm statement is expected where it applies."""
+    block = policy.medicare_advantage
+    if block is None or not block.internal_coverage_criteria:
+        return
+    path: Path_ = ("medicare_advantage",)
+    for name in MA_REQUIRED:
+        if not getattr(block, name):
+            yield Finding(
+                (*path, name),
+                "medicare_advantage.missing",
+                f"{field_name((*path, name))}: required when internal_coverage_criteria is true "
+                "(42 CFR 422.101(b)(6): a plan publishes the rationale, evidence and Medicare basis of criteria "
+                "of its own)",
+            )
+    if block.benefit_over_harm is None:
+        yield Finding(
+            (*path, "internal_coverage_criteria"),
+            "medicare_advantage.benefit_over_harm",
+            f"{field_name((*path, 'benefit_over_harm'))}: not given; say how the criteria's clinical benefits "
+            "outweigh their risks, where that applies",
+            "warning",
+        )
+    count = len(policy.references)
+    for c, claim in enumerate(block.evidence_summary):
+        for r, number in enumerate(claim.references):
+            if number > count:
+                where = (*path, "evidence_summary", c, "references", r)
+                yield Finding(
+                    where,
+                    "medicare_advantage.reference",
+                    f"{field_name(where)}: the policy lists {count} reference(s); there is no reference {number}",
+                )
 
 
 def _cross_references(policy: Policy) -> Iterator[Finding]:

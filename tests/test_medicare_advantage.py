@@ -1,0 +1,61 @@
+"""Medicare Advantage internal coverage criteria: ``policypress check`` holds a policy to 42 CFR 422.101(b)(6).
+
+A policy that declares itself internal coverage criteria must give its Medicare basis, its rationale
+and an evidence summary whose claims cite the policy's references by number; the benefit-over-harm
+statement is a warning when missing (it applies to most, not all, criteria).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project
+from policypress.cli import main
+from test_bad_inputs import GOLDEN, MA_BLOCK, MA_WITHOUT_RATIONALE, NESTED, POLICY, apply, edit
+
+
+def _project(tmp_path: Path, block: str) -> Path:
+    root = copy_project(tmp_path / "project", NESTED)
+    apply(root, edit(POLICY, "references:\n  - alpha\n", block + "references:\n  - alpha\n"))
+    return root
+
+
+def _check(root: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["-f", str(root / "mkdocs.yml"), "check", *flags])
+    output = capsys.readouterr()
+    assert "Traceback" not in output.err
+    return code, output.err
+
+
+def test_check_refuses_internal_criteria_without_a_rationale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _check(_project(tmp_path, MA_WITHOUT_RATIONALE), capsys)
+    assert code == 1
+    golden = (GOLDEN / "ma-missing-rationale.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert golden.startswith("policy/xx-cp-mp-1.yaml:38:3: medicare_advantage.rationale: required")
+    assert golden in err.splitlines()
+
+
+def test_a_complete_block_passes_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _check(_project(tmp_path, MA_BLOCK), capsys, "-v")
+    assert code == 0
+    assert "medicare_advantage" not in err  # the fixture's own warnings are the only ones
+
+
+def test_a_missing_benefit_over_harm_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    block = "\n".join(line for line in MA_BLOCK.splitlines() if "benefit_over_harm" not in line) + "\n"
+    root = _project(tmp_path, block)
+    code, err = _check(root, capsys, "-v")
+    assert code == 0
+    assert "warning: medicare_advantage.benefit_over_harm: not given" in err
+
+
+def test_a_plan_using_medicares_criteria_needs_none_of_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _project(tmp_path, "medicare_advantage:\n  internal_coverage_criteria: false\n")
+    code, err = _check(root, capsys, "-v")
+    assert code == 0
+    assert "medicare_advantage" not in err
