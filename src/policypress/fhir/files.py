@@ -13,7 +13,6 @@ from typing import Any
 
 from policypress.fhir.resources import (
     Site,
-    Window,
     coverage_rules,
     dtr_package,
     fhir_dir,
@@ -22,6 +21,7 @@ from policypress.fhir.resources import (
 )
 from policypress.project import Project
 from policypress.render.urls import page_path
+from policypress.render.versions import Window
 
 QUESTIONNAIRE_FILE = "Questionnaire.json"
 BUNDLE_FILE = "Bundle.json"

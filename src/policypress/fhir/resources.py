@@ -22,9 +22,11 @@ from typing import Any
 from policypress.fhir.logic import combines, group_expression
 from policypress.model.codes import parse_code
 from policypress.model.inline import plain_text
-from policypress.model.policy import CodeTable, Policy
+from policypress.model.policy import CodeTable
 from policypress.project import PolicySource
+from policypress.render.authorization import criterion_anchor_for
 from policypress.render.exports import ExportedCriterion, criteria_tree
+from policypress.render.versions import Window
 
 FHIR_VERSION = "4.0.1"
 DTR_QUESTIONNAIRE = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/dtr-std-questionnaire"
@@ -41,28 +43,6 @@ CODE_SYSTEMS = {
 
 LICENSED_SYSTEMS = frozenset({"CPT"})
 """Code systems whose descriptions are licensed (AMA): left out of public files unless the plan sets the notice."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """The policy version the resources describe: its number, when it is in effect, its page."""
-
-    number: int | None
-    """The version's number (``None`` for sources not yet committed as a version)."""
-    start: dt.date
-    end: dt.date | None
-    page: str
-    """The version's page relative to the site root (``policies/wa-cp-mp-166/v2/``)."""
-
-    @property
-    def version(self) -> str:
-        return str(self.number) if self.number is not None else self.start.isoformat()
-
-    def period(self) -> dict[str, str]:
-        period = {"start": self.start.isoformat()}
-        if self.end is not None:
-            period["end"] = (self.end - dt.timedelta(days=1)).isoformat()  # the next version starts on ``end``
-        return period
 
 
 @dataclass(frozen=True)
@@ -197,22 +177,6 @@ def valuesets(site: Site, source: PolicySource, window: Window) -> dict[str, dic
             resource["description"] += " The table lists ranges only; the ValueSet includes none of its codes."
         found[name] = resource
     return found
-
-
-_DECIDES = {
-    "supports_coverage": ("medically_necessary",),
-    "does_not_support_coverage": ("not_medically_necessary", "investigational"),
-}
-
-
-def criterion_anchor_for(policy: Policy, table: CodeTable) -> str:
-    """The criterion a code table's codes follow from: the first top-level criterion whose determination
-    matches the table's meaning, else the criteria section."""
-    wanted = _DECIDES.get(table.meaning or "", ())
-    for criterion in criteria_tree(policy.criteria):
-        if criterion.determination in wanted:
-            return criterion.anchor
-    return "policy-criteria"
 
 
 def _ext(url: str, **value: Any) -> dict[str, Any]:

@@ -32,11 +32,12 @@ from policypress.build.versions import PublishedVersion, published_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
 from policypress.fhir.files import fhir_files
-from policypress.fhir.resources import Site, Window
+from policypress.fhir.resources import Site
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.options import Options
 from policypress.project import PolicySource, Project, ProjectLayout
+from policypress.render.authorization import AUTHORIZATION_PAGE, authorization_files, authorization_list
 from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
@@ -54,7 +55,7 @@ from policypress.render.urls import (
     version_page_source,
     versions_data_path,
 )
-from policypress.render.versions import VersionEntry, versions_document
+from policypress.render.versions import VersionEntry, Window, versions_document
 
 
 class _DirtyPreviewNotice(logging.Filter):
@@ -207,6 +208,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._windows = {}
         for source in project.policies:
             self._windows.update(self._window(source, published.get(source.policy.id, ())))
+        listing = authorization_list(project, self.config.pages_dir, self._windows)
+        page = renderer.render_authorization_list(listing.codes, self.config.pages_dir)
+        files.append(self._generated(config, AUTHORIZATION_PAGE, page, InclusionLevel.NOT_IN_NAV))
+        for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
             versions = tuple(
@@ -364,6 +369,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files = export_files(self.project, self.config.pages_dir, self.workspace.memo)
         files[FEED_FILE] = atom_feed(self.project, config.site_name, config.site_url or "/", self.config.pages_dir)
         files.update(self._versions_json)
+        files.update(authorization_files(authorization_list(self.project, self.config.pages_dir, self._windows)))
         if config.site_url:
             site_url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
             fhir = fhir_files(

@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -251,11 +251,16 @@ def _spreadsheet_safe(value: str) -> str:
 
 def codes_csv(codes: CodesExport) -> str:
     """The code index as CSV (RFC 4180, CRLF line ends), one header row; no cell can run as a formula."""
+    return rows_csv(CodeEntry, codes.codes)
+
+
+def rows_csv(model: type[BaseModel], rows: Sequence[BaseModel]) -> str:
+    """Rows of one export model as CSV (RFC 4180, CRLF line ends), a header row of its fields; no cell can
+    run as a formula in a spreadsheet."""
     buffer = io.StringIO()
-    fields = list(CodeEntry.model_fields)
-    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer = csv.DictWriter(buffer, fieldnames=list(model.model_fields))
     writer.writeheader()
-    for entry in codes.codes:
+    for entry in rows:
         writer.writerow(
             {
                 key: "" if value is None else _spreadsheet_safe(str(value))
