@@ -236,3 +236,25 @@ def test_every_code_table_has_a_valueset_that_parses(case: tuple[Path, str]) -> 
         singles = {row["code"] for row in table["rows"] if "–" not in row["code"] and "-" not in row["code"][1:]}
         assert singles <= listed, table["heading"]
     assert not (site / "api" / "fhir" / stem / f"ValueSet-{len(tables) + 1}.json").exists()
+
+
+def test_the_files_name_the_version_and_link_its_page(tmp_path: Path) -> None:
+    """In a repository holding three versions, the files describe version 3: its number, its window, its page."""
+    from test_versions import three_versions
+
+    project = three_versions(tmp_path / "repo")
+    site = tmp_path / "site"
+    build_with_the_command(project, site)
+    questionnaire = read(site, "wa-cp-mp-166", "Questionnaire.json")
+    assert questionnaire["version"] == "3"
+    assert questionnaire["effectivePeriod"] == {"start": "2025-09-01"}
+    for item in items(questionnaire):
+        assert item["definition"] == f"{SITE_URL}policies/wa-cp-mp-166/v3/#{item['linkId']}"
+        assert resolves(site, item["definition"])
+    rules = read(site, "wa-cp-mp-166", "coverage-rules.json")
+    assert rules["version"] == "3"
+    for rule in rules["rules"]:
+        parts = {part["url"]: part for part in rule["extension"]["extension"]}
+        assert parts["date"]["valueDate"] == "2025-09-01"
+        assert parts["coverage-assertion-id"]["valueString"] == "WA.CP.MP.166-v3"
+        assert resolves(site, rule["policy"])
