@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
 
-from conftest import copy_project
+from conftest import build_with_the_command, copy_project
 from policypress.cli import main
 from test_bad_inputs import GOLDEN, MA_BLOCK, MA_WITHOUT_RATIONALE, NESTED, POLICY, apply, edit
 
@@ -59,3 +61,25 @@ def test_a_plan_using_medicares_criteria_needs_none_of_it(tmp_path: Path, capsys
     code, err = _check(root, capsys, "-v")
     assert code == 0
     assert "medicare_advantage" not in err
+
+
+def test_the_page_and_the_pdf_show_the_block(tmp_path: Path) -> None:
+    """What the rule asks a plan to publish is on the policy page (and so in its PDF), each claim linking its
+    references; a citation in the block is checked and numbered like any other."""
+    block = MA_BLOCK.replace("Two trials found a lasting benefit.", "Two trials found a lasting benefit [@gamma].")
+    root = _project(tmp_path, block)
+    site = tmp_path / "site"
+    build_with_the_command(root, site)
+    soup = BeautifulSoup((site / "policies" / "xx-cp-mp-1" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    heading = soup.select_one("h2#medicare-advantage")
+    assert heading is not None and heading.get_text(strip=True).startswith("Medicare Advantage Internal Coverage")
+    claim = soup.select_one("ul.evidence-summary li")
+    assert claim is not None
+    assert [a["href"] for a in claim.select("a[href^='#ref-']")] == ["#ref-3", "#ref-1", "#ref-2"]
+    for a in claim.select("a[href^='#ref-']"):
+        assert soup.select_one(str(a["href"])) is not None
+    text = soup.get_text(" ", strip=True)
+    for words in ("Medicare basis:", "Rationale:", "Summary of evidence:", "Benefits and harms:"):
+        assert words in text
+    pdf = " ".join(page.extract_text() for page in PdfReader(site / "pdf" / "xx-cp-mp-1.pdf").pages)
+    assert "Medicare Advantage Internal Coverage Criteria" in " ".join(pdf.split())
