@@ -25,9 +25,10 @@ def base_url(site: Path) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_accessibility_violations(browser: Any, base_url: str, width: str) -> None:
+@pytest.mark.parametrize("path", [PAGE, "policies/oh-cp-mp-37/"])  # the list, and a page with the column
+def test_no_serious_accessibility_violations(browser: Any, base_url: str, path: str, width: str) -> None:
     assert AXE.exists(), "axe-core is not installed: run `make test`"
-    assert serious_violations(browser, base_url + PAGE, viewport=WIDTHS[width]) == []
+    assert serious_violations(browser, base_url + path, viewport=WIDTHS[width]) == []
 
 
 @pytest.mark.parametrize("width", WIDTHS)

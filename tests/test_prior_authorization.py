@@ -90,3 +90,14 @@ def test_without_any_the_page_says_so(built_site: Path) -> None:
     listing = json.loads((built_site / "prior-authorization-list.json").read_text(encoding="utf-8"))["codes"]
     if not listing:
         assert soup.select_one(".authorization-none") is not None
+
+
+def test_the_policy_page_says_which_codes_need_authorization(site: Path) -> None:
+    soup = BeautifulSoup((site / "policies" / "oh-cp-mp-37" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    row = soup.select_one("tr#code-cpt-43644")
+    table = row.find_parent("table")
+    assert [th.get_text() for th in table.select("thead th")][-1] == "Prior authorization"
+    assert row.select("td")[-1].get_text() == "Required"
+    assert soup.select_one("tr#code-cpt-43645").select("td")[-1].get_text() == "Not required"
+    other = soup.select_one("tr#code-hcpcs-s2083").find_parent("table")
+    assert "Prior authorization" not in other.get_text()  # a table that says nothing has no such column

@@ -201,6 +201,11 @@ class CodeTable(_Model):
         return self.code_column or CODE_SYSTEM_COLUMN[self.code_system]
 
     @property
+    def states_authorization(self) -> bool:
+        """Whether the table shows a Prior authorization column (it or some row says)."""
+        return self.prior_authorization is not None or any(row.prior_authorization is not None for row in self.rows)
+
+    @property
     def has_notes(self) -> bool:
         """Whether the table shows a Notes column (some row has notes)."""
         return any(row.notes is not None for row in self.rows)
