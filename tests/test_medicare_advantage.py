@@ -63,13 +63,22 @@ def test_a_plan_using_medicares_criteria_needs_none_of_it(tmp_path: Path, capsys
     assert "medicare_advantage" not in err
 
 
-def test_the_page_and_the_pdf_show_the_block(tmp_path: Path) -> None:
+MA_CITING = MA_BLOCK.replace("Two trials found a lasting benefit.", "Two trials found a lasting benefit [@gamma].")
+
+
+@pytest.fixture(scope="module")
+def ma_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The nested fixture declared Medicare Advantage internal coverage criteria (a claim citing too), built."""
+    root = _project(tmp_path_factory.mktemp("medicare"), MA_CITING)
+    site = root.parent / "site"
+    build_with_the_command(root, site)
+    return site
+
+
+def test_the_page_and_the_pdf_show_the_block(ma_site: Path) -> None:
     """What the rule asks a plan to publish is on the policy page (and so in its PDF), each claim linking its
     references; a citation in the block is checked and numbered like any other."""
-    block = MA_BLOCK.replace("Two trials found a lasting benefit.", "Two trials found a lasting benefit [@gamma].")
-    root = _project(tmp_path, block)
-    site = tmp_path / "site"
-    build_with_the_command(root, site)
+    site = ma_site
     soup = BeautifulSoup((site / "policies" / "xx-cp-mp-1" / "index.html").read_text(encoding="utf-8"), "html.parser")
     heading = soup.select_one("h2#medicare-advantage")
     assert heading is not None and heading.get_text(strip=True).startswith("Medicare Advantage Internal Coverage")
@@ -83,3 +92,24 @@ def test_the_page_and_the_pdf_show_the_block(tmp_path: Path) -> None:
         assert words in text
     pdf = " ".join(page.extract_text() for page in PdfReader(site / "pdf" / "xx-cp-mp-1.pdf").pages)
     assert "Medicare Advantage Internal Coverage Criteria" in " ".join(pdf.split())
+
+
+def test_an_index_of_internal_criteria_is_linked_from_every_footer(ma_site: Path, built_site: Path) -> None:
+    index = BeautifulSoup(
+        (ma_site / "medicare-advantage-criteria" / "index.html").read_text(encoding="utf-8"), "html.parser"
+    )
+    (row,) = index.select("article tbody tr")
+    assert [a["href"] for a in row.select("a")] == [
+        "../policies/xx-cp-mp-1/",
+        "../policies/xx-cp-mp-1/#medicare-advantage",
+    ]
+    for page, link in [
+        ("index.html", "medicare-advantage-criteria/"),
+        ("codes/index.html", "../medicare-advantage-criteria/"),
+        ("policies/xx-cp-mp-1/index.html", "../../medicare-advantage-criteria/"),
+    ]:
+        soup = BeautifulSoup((ma_site / page).read_text(encoding="utf-8"), "html.parser")
+        assert soup.select_one(f"footer a[href='{link}']") is not None, page
+    # a site without such criteria has neither the page nor the link
+    assert not (built_site / "medicare-advantage-criteria").exists()
+    assert "medicare-advantage-criteria" not in (built_site / "index.html").read_text(encoding="utf-8")

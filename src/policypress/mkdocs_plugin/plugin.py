@@ -42,7 +42,7 @@ from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
 from policypress.render.furniture import footer_problems
-from policypress.render.pages import PageRenderer
+from policypress.render.pages import MEDICARE_PAGE, PageRenderer
 from policypress.render.search import SEARCH_INDEX, code_row_entries, with_code_rows
 from policypress.render.urls import (
     CODES_PAGE,
@@ -211,6 +211,15 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         listing = authorization_list(project, self.config.pages_dir, self._windows)
         page = renderer.render_authorization_list(listing.codes, self.config.pages_dir)
         files.append(self._generated(config, AUTHORIZATION_PAGE, page, InclusionLevel.NOT_IN_NAV))
+        internal = [
+            s
+            for s in project.policies
+            if s.policy.medicare_advantage and s.policy.medicare_advantage.internal_coverage_criteria
+        ]
+        config.extra["medicare_advantage_index"] = bool(internal)  # the footer links the index when there is one
+        if internal:
+            index = renderer.render_medicare_index(project, self.config.pages_dir)
+            files.append(self._generated(config, MEDICARE_PAGE, index, InclusionLevel.NOT_IN_NAV))
         for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)

@@ -43,6 +43,8 @@ POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
 CODES_TEMPLATE = "codes.md.j2"
 AUTHORIZATION_TEMPLATE = "prior-authorization-list.md.j2"
+MEDICARE_TEMPLATE = "medicare-advantage-criteria.md.j2"
+MEDICARE_PAGE = "medicare-advantage-criteria.md"
 RECENT_CHANGES = 10
 """How many revision-log entries the home page shows (the feed carries more)."""
 
@@ -234,6 +236,18 @@ class PageRenderer:
         with self._rendering("the code index page"):
             return self.env.get_template(CODES_TEMPLATE).render(
                 codes=codes, links=SiteLinks.from_page(CODES_PAGE, pages_dir), **extra
+            )
+
+    def render_medicare_index(self, project: Project, pages_dir: str = Options.pages_dir) -> str:
+        """The index of the policies applied as Medicare Advantage internal coverage criteria, by number."""
+        policies = [
+            s
+            for s in sorted(project.policies, key=lambda s: policy_number_key(s.policy.id))
+            if s.policy.medicare_advantage is not None and s.policy.medicare_advantage.internal_coverage_criteria
+        ]
+        with self._rendering("the Medicare Advantage criteria page"):
+            return self.env.get_template(MEDICARE_TEMPLATE).render(
+                policies=policies, links=SiteLinks.from_page(MEDICARE_PAGE, pages_dir)
             )
 
     def render_authorization_list(self, codes: Sequence[Any], pages_dir: str = Options.pages_dir) -> str:
