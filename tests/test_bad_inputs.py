@@ -176,6 +176,9 @@ CASES: dict[str, tuple[Edit, ...]] = {
         ),
     ),
     "templates-missing": (edit(TEMPLATE, None, None),),
+    "code-authorization-not-a-boolean": (
+        edit(POLICY, '      - code: "L8699"\n', '      - code: "L8699"\n        prior_authorization: "yes"\n'),
+    ),
     # --- Medicare Advantage internal coverage criteria (42 CFR 422.101(b)(6)) ----------------
     "ma-missing-rationale": (
         edit(POLICY, "references:\n  - alpha\n", MA_WITHOUT_RATIONALE + "references:\n  - alpha\n"),

@@ -385,7 +385,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 self.project, self.config.pages_dir, Site(site_url, self.config.ama_licence_notice), self._windows
             )
             files.update(fhir)
-            self.fhir_summary = f"fhir: {len(fhir)} file(s) for {len(self.project.policies)} policies in api/fhir/"
+            count = len(self.project.policies)
+            self.fhir_summary = (
+                f"fhir: {len(fhir)} file(s) for {count} {'policy' if count == 1 else 'policies'} in api/fhir/"
+            )
         else:
             self.fhir_summary = "fhir: skipped: set site_url in mkdocs.yml (FHIR canonical URLs need it)"
         for relative, content in files.items():
