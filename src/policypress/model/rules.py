@@ -58,7 +58,30 @@ def check_policy_rules(policy: Policy) -> list[Finding]:
         *_group_logic(policy),
         *_footnotes(policy),
         *_medicare_advantage(policy),
+        *_authorization(policy),
     ]
+
+
+def _authorization(policy: Policy) -> Iterator[Finding]:
+    """Prior authorization asked for codes the policy does not cover: CRD says a service that is not covered
+    needs no authorization (``crd-ci-q2``), so the coverage rules leave it out while the list shows it."""
+    for t, table in enumerate(policy.code_tables):
+        if table.meaning != "does_not_support_coverage":
+            continue
+        for r, row in enumerate(table.rows):
+            if table.needs_authorization(row):
+                own = row.prior_authorization is not None
+                where: Path_ = ("code_tables", t, *(("rows", r) if own else ()), "prior_authorization")
+                which = f"{table.code_system} {row.code} needs" if own else "the table's codes need"
+                yield Finding(
+                    where,
+                    "code.authorization_not_covered",
+                    f"{field_name(where)}: {which} prior authorization, but the table does not support coverage "
+                    "(a service that is not covered needs no authorization)",
+                    "warning",
+                )
+                if not own:
+                    break  # the table's own setting: said once
 
 
 MA_REQUIRED = ("medicare_basis", "rationale", "evidence_summary")
