@@ -258,3 +258,21 @@ def test_the_files_name_the_version_and_link_its_page(tmp_path: Path) -> None:
         assert parts["date"]["valueDate"] == "2025-09-01"
         assert parts["coverage-assertion-id"]["valueString"] == "WA.CP.MP.166-v3"
         assert resolves(site, rule["policy"])
+    # each version has its own files, from its own sources, linked to its own page
+    windows = {"1": {"start": "2024-11-01", "end": "2025-02-28"}, "2": {"start": "2025-03-01", "end": "2025-08-31"}}
+    windows["3"] = {"start": "2025-09-01"}
+    for number, period in windows.items():
+        folder = f"v{number}"
+        versioned = read(site, "wa-cp-mp-166", f"{folder}/Questionnaire.json")
+        assert validate.check_questionnaire(versioned) == []
+        assert validate.check_bundle(read(site, "wa-cp-mp-166", f"{folder}/Bundle.json")) == []
+        assert (versioned["version"], versioned["effectivePeriod"]) == (number, period)
+        assert versioned["url"] == questionnaire["url"]  # one canonical, told apart by version
+        for item in items(versioned):
+            assert item["definition"] == f"{SITE_URL}policies/wa-cp-mp-166/v{number}/#{item['linkId']}"
+            assert resolves(site, item["definition"])
+        for rule in read(site, "wa-cp-mp-166", f"{folder}/coverage-rules.json")["rules"]:
+            assert validate.check_coverage_information(rule["extension"]) == []
+            assert resolves(site, rule["policy"])
+    texts = [read(site, "wa-cp-mp-166", f"v{n}/Questionnaire.json")["item"][1]["text"] for n in ("1", "2")]
+    assert "for pulsed RFA" not in texts[0] and "for pulsed RFA" in texts[1]

@@ -1,4 +1,5 @@
-"""The FHIR files of a site, by path under it: ``api/fhir/<stem>/`` for the current version of each policy.
+"""The FHIR files of a site, by path under it: ``api/fhir/<stem>/`` for the current version of each policy,
+``api/fhir/<stem>/v<N>/`` for each of its versions.
 
 ``Questionnaire.json`` (DTR), ``Bundle.json`` (the DTR questionnaire package), ``ValueSet-<n>.json``
 (one per code table) and ``coverage-rules.json`` (CRD coverage information per code). JSON with
@@ -8,7 +9,7 @@ sorted keys and a final newline, so that the same sources give the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policypress.fhir.resources import (
@@ -19,7 +20,7 @@ from policypress.fhir.resources import (
     questionnaire,
     valuesets,
 )
-from policypress.project import Project
+from policypress.project import PolicySource, Project
 from policypress.render.urls import page_path
 from policypress.render.versions import Window
 
@@ -40,16 +41,33 @@ def current_window(project: Project, stem: str, pages_dir: str, windows: Mapping
     return Window(None, source.policy.effective_date, None, page_path(source, pages_dir))
 
 
-def fhir_files(project: Project, pages_dir: str, site: Site, windows: Mapping[str, Window]) -> dict[str, str]:
-    """Every FHIR file of the site with its content; ``windows``: the published version of a policy, by stem."""
+def policy_files(site: Site, source: PolicySource, window: Window, folder: str) -> dict[str, str]:
+    """The FHIR files of one policy version, under ``folder``."""
+    files: dict[str, str] = {}
+    resource = questionnaire(site, source, window)
+    files[f"{folder}/{QUESTIONNAIRE_FILE}"] = to_json(resource)
+    files[f"{folder}/{BUNDLE_FILE}"] = to_json(dtr_package(site, source, window, resource))
+    for name, valueset in valuesets(site, source, window).items():
+        files[f"{folder}/{name}"] = to_json(valueset)
+    files[f"{folder}/{RULES_FILE}"] = to_json(coverage_rules(site, source, window))
+    return files
+
+
+def fhir_files(
+    project: Project,
+    pages_dir: str,
+    site: Site,
+    windows: Mapping[str, Window],
+    versions: Sequence[tuple[PolicySource, Window]] = (),
+) -> dict[str, str]:
+    """Every FHIR file of the site with its content: ``api/fhir/<stem>/`` for the current sources of each policy
+    (``windows``: its latest version, by stem) and ``api/fhir/<stem>/v<N>/`` for each version of ``versions``
+    (the version's own sources and window)."""
     files: dict[str, str] = {}
     for source in project.policies:
         window = current_window(project, source.stem, pages_dir, windows)
-        folder = fhir_dir(source.stem)
-        resource = questionnaire(site, source, window)
-        files[f"{folder}/{QUESTIONNAIRE_FILE}"] = to_json(resource)
-        files[f"{folder}/{BUNDLE_FILE}"] = to_json(dtr_package(site, source, window, resource))
-        for name, valueset in valuesets(site, source, window).items():
-            files[f"{folder}/{name}"] = to_json(valueset)
-        files[f"{folder}/{RULES_FILE}"] = to_json(coverage_rules(site, source, window))
+        files.update(policy_files(site, source, window, fhir_dir(source.stem)))
+    for source, window in versions:
+        assert window.number is not None
+        files.update(policy_files(site, source, window, f"{fhir_dir(source.stem)}/v{window.number}"))
     return files

@@ -108,6 +108,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._versions_json: dict[str, str] = {}
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
         self._windows: dict[str, Window] = {}
+        self._version_windows: list[tuple[PolicySource, Window]] = []
         self.fhir_summary = ""
         """What the last build did with the FHIR files (``api/fhir/``), for the command to print."""
 
@@ -206,6 +207,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         published = self._published(config, project)
         self._versions_json = {}
         self._windows = {}
+        self._version_windows = []
         for source in project.policies:
             self._windows.update(self._window(source, published.get(source.policy.id, ())))
         listing = authorization_list(project, self.config.pages_dir, self._windows)
@@ -305,6 +307,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             entry = self._entry(config, source.stem, published, src_uri)
             entries.append(self._entry(config, source.stem, published, current_src))
             content = self.renderer.render_policy(published.project, published.source, version=entry)
+            window = Window(published.number, published.version.effective, published.version.until, entry.page)
+            self._version_windows.append((published.source, window))
             page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
             page.edit_uri = None
             files.append(page)
@@ -381,9 +385,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files.update(authorization_files(authorization_list(self.project, self.config.pages_dir, self._windows)))
         if config.site_url:
             site_url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
-            fhir = fhir_files(
-                self.project, self.config.pages_dir, Site(site_url, self.config.ama_licence_notice), self._windows
-            )
+            site_of = Site(site_url, self.config.ama_licence_notice)
+            fhir = fhir_files(self.project, self.config.pages_dir, site_of, self._windows, self._version_windows)
             files.update(fhir)
             count = len(self.project.policies)
             self.fhir_summary = (
