@@ -164,8 +164,10 @@ def test_the_files_are_the_same_on_every_build(built_site: Path, tmp_path: Path)
     site = tmp_path / "site"
     build_with_the_command(ROOT, site)
     folder = Path("api/fhir/wa-cp-mp-166")
-    for path in sorted((built_site / folder).iterdir()):
-        assert (site / folder / path.name).read_bytes() == path.read_bytes(), path.name
+    written = sorted(path.relative_to(built_site / folder) for path in (built_site / folder).rglob("*.json"))
+    assert written == sorted(path.relative_to(site / folder) for path in (site / folder).rglob("*.json"))
+    for path in written:
+        assert (site / folder / path).read_bytes() == (built_site / folder / path).read_bytes(), path
 
 
 def test_without_site_url_the_build_says_the_fhir_files_are_skipped(tmp_path: Path) -> None:
