@@ -28,7 +28,6 @@ from policypress.render.authorization import criterion_anchor_for
 from policypress.render.exports import ExportedCriterion, criteria_tree
 from policypress.render.versions import Window
 
-FHIR_VERSION = "4.0.1"
 DTR_QUESTIONNAIRE = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/dtr-std-questionnaire"
 DTR_PACKAGE = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/DTR-QPackageBundle"
 SUPPORT_LINK = "http://hl7.org/fhir/StructureDefinition/questionnaire-supportLink"
