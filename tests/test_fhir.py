@@ -159,6 +159,35 @@ def test_hl7_style_example_questionnaire_round_trips_through_the_models() -> Non
     assert Questionnaire.model_validate(again) == parsed
 
 
+HL7_EXAMPLES = ROOT / ".cache" / "fhir-examples" / "package"
+"""HL7's published FHIR R4 examples (npm ``hl7.fhir.r4.examples``), put there by ``make test``."""
+HL7_VALID = ("3141", "bb", "f201", "gcs", "phq-9-questionnaire", "zika-virus-exposure-assessment")
+
+
+@pytest.mark.parametrize("name", HL7_VALID)
+def test_hl7s_published_example_questionnaires_round_trip_through_the_models(name: str) -> None:
+    """The models themselves, on HL7's own examples: every field read and written back as HL7 wrote it."""
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    path = HL7_EXAMPLES / f"Questionnaire-{name}.json"
+    assert path.is_file(), "HL7's examples are not installed: run `make test`"
+    example = json.loads(path.read_text(encoding="utf-8"))
+    parsed = Questionnaire.model_validate(example)
+    again = json.loads(parsed.model_dump_json(exclude_none=True))
+    assert again == example
+    assert Questionnaire.model_validate(again) == parsed
+
+
+def test_hl7s_example_without_link_ids_is_refused_by_the_models() -> None:
+    """HL7's ``qs1`` example leaves out its items' linkId, which R4 requires: the models must say so."""
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    path = HL7_EXAMPLES / "Questionnaire-qs1.json"
+    assert path.is_file(), "HL7's examples are not installed: run `make test`"
+    with pytest.raises(ValueError, match="linkId"):
+        Questionnaire.model_validate(json.loads(path.read_text(encoding="utf-8")))
+
+
 def test_the_files_are_the_same_on_every_build(built_site: Path, tmp_path: Path) -> None:
     """No clock: a fresh build of the same sources gives the same bytes."""
     site = tmp_path / "site"
