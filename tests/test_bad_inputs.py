@@ -27,6 +27,21 @@ BIB = "references.bib"
 TEMPLATE = "templates/policy.md.j2"
 
 
+MA_BLOCK = """medicare_advantage:
+  internal_coverage_criteria: true
+  medicare_basis: No national or local coverage determination addresses this service.
+  rationale: The criteria follow the outcomes the cited trials measured.
+  evidence_summary:
+    - claim: Two trials found a lasting benefit.
+      references: [1, 2]
+  benefit_over_harm: The benefit outweighs the procedure's risks for members who meet the criteria.
+"""
+"""A complete Medicare Advantage block for the nested fixture's policy (which lists five references)."""
+MA_WITHOUT_RATIONALE = MA_BLOCK.replace(
+    "  rationale: The criteria follow the outcomes the cited trials measured.\n", ""
+)
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace ``old`` by ``new`` in ``file`` (once); ``old=None`` writes the whole file; ``new=None`` deletes it.
@@ -199,6 +214,24 @@ CASES: dict[str, tuple[Edit, ...]] = {
     "override-linked-from-outside": (linked("overrides/partials/copyright.html", f"<p>{SECRET}</p>\n"),),
     "print-template-linked-from-outside": (linked("templates/pdf.typ", f"// {SECRET}\n"),),
     "asset-linked-from-outside": (linked("docs/assets/code-lookup.js", f"// {SECRET}\n"),),
+    "code-authorization-not-a-boolean": (
+        edit(POLICY, '      - code: "L8699"\n', '      - code: "L8699"\n        prior_authorization: "yes"\n'),
+    ),
+    # --- Medicare Advantage internal coverage criteria (42 CFR 422.101(b)(6)) ----------------
+    "ma-missing-rationale": (
+        edit(POLICY, "references:\n  - alpha\n", MA_WITHOUT_RATIONALE + "references:\n  - alpha\n"),
+    ),
+    "ma-evidence-reference-out-of-range": (
+        edit(POLICY, "references:\n  - alpha\n", MA_BLOCK.replace("[1, 2]", "[1, 9]") + "references:\n  - alpha\n"),
+    ),
+    "ma-declaration-not-a-boolean": (
+        edit(
+            POLICY,
+            "references:\n  - alpha\n",
+            MA_BLOCK.replace("internal_coverage_criteria: true", 'internal_coverage_criteria: "yes"')
+            + "references:\n  - alpha\n",
+        ),
+    ),
     # --- several mistakes at once: all reported in one run --------------------------------
     "many-errors-at-once": (
         edit(POLICY, "determination: investigational", "determination: maybe"),

@@ -81,6 +81,13 @@ WARNINGS: dict[str, tuple[Edit, ...]] = {
         edit(POLICY, "  meaning: supports_coverage", "  meaning: does_not_support_coverage"),
     ),
     "footnote-marker-unused": (edit(POLICY, '- marker: "*"', '- marker: "†"'),),
+    "code-authorization-not-covered": (
+        edit(
+            POLICY,
+            "  meaning: does_not_support_coverage\n",
+            "  meaning: does_not_support_coverage\n  prior_authorization: true\n",
+        ),
+    ),
 }
 
 

@@ -182,8 +182,9 @@ def test_pages_declare_a_content_security_policy(page: Any, base_url: str) -> No
         assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
 
 
-PAGE_TYPES = ["", POLICY, "codes/", "404.html"]
-"""One page of each kind the site has: the home page, a policy, the code index, the not-found page."""
+PAGE_TYPES = ["", POLICY, "codes/", "prior-authorization-list/", "404.html"]
+"""One page of each kind the site has: the home page, a policy, the code index, the prior authorization list,
+the not-found page."""
 WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 

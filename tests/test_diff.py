@@ -528,3 +528,33 @@ def test_outside_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     code = main(["-f", str(root / "mkdocs.yml"), "diff", "main"])
     assert code == 1
     assert "is not inside a git repository" in capsys.readouterr().err
+
+
+def test_prior_authorization_and_medicare_advantage_changes(
+    repo: Repo, capsys: pytest.CaptureFixture[str], update_golden: bool
+) -> None:
+    """A code's prior authorization turning required is named per code and needs a revision entry; the
+    Medicare Advantage block's declaration and texts are reviewed like the rest of the policy."""
+    repo.replace(
+        SEED,
+        "    meaning: does_not_support_coverage\n",
+        "    meaning: does_not_support_coverage\n    prior_authorization: false\n",
+    )
+    repo.commit("authorization stated")
+    repo.replace(SEED, "    prior_authorization: false\n", "    prior_authorization: true\n")
+    repo.replace(
+        SEED,
+        "\nreferences:",
+        "\nmedicare_advantage:\n  internal_coverage_criteria: true\n  medicare_basis: No NCD or LCD applies.\n"
+        "  rationale: Effectiveness is not established.\n  evidence_summary:\n"
+        "    - claim: Trials found no lasting benefit.\n      references: [1]\n"
+        "  benefit_over_harm: Not applicable.\n\nreferences:",
+    )
+    code, out, err = diff(repo, capsys, "HEAD")
+    assert code == 0, err
+    assert "prior authorization of CPT 64451" in out and "not required" in out
+    assert "Medicare Advantage" in out
+    check_golden("authorization.md", out, update_golden)
+    capsys.readouterr()
+    assert main(["-f", str(repo.root / "mkdocs.yml"), "diff", "--check", "HEAD"]) == 1
+    assert "prior authorization of CPT 64451" in capsys.readouterr().err

@@ -252,3 +252,20 @@ def test_a_restriction_posted_inside_the_notice_period_is_refused(
     repo.commit("take effect after the notice period")
     code, _out, err = diff(repo, capsys, "main~2", "main", "--check")
     assert code == 0, err
+
+
+def test_a_code_newly_needing_authorization_is_a_restriction(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """Prior authorization where none was asked makes a service harder to get: the notice period applies."""
+    config = repo.read("mkdocs.yml").replace("  - policypress:\n", "  - policypress:\n      notice_days: 60\n")
+    repo.write("mkdocs.yml", config)
+    repo.replace(
+        POLICY, "  meaning: supports_coverage\n", "  meaning: supports_coverage\n  prior_authorization: false\n"
+    )
+    repo.commit("a 60-day notice period; authorization not needed")
+    repo.replace(POLICY, "  prior_authorization: false\n", "  prior_authorization: true\n")
+    repo.replace(POLICY, "references:\n", REVISION)
+    repo.commit("authorization needed")
+    code, _out, err = diff(repo, capsys, "main~1", "main", "--check")
+    assert code == 1
+    assert "a change that restricts coverage (CPT 43644 now needs prior authorization; " in err.splitlines()[0]
+    assert "[governance.notice_period]" in err.splitlines()[0]

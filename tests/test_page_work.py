@@ -80,7 +80,8 @@ def test_an_unchanged_page_gives_back_its_kept_conversion_and_an_edited_one_is_c
     project = copy_project(tmp_path / "project")
     build_with_the_command(project, tmp_path / "first")
     policies = sorted((project / "policy").glob("*.yaml"))
-    pages = ["index.html", "codes/index.html", *(f"policies/{p.stem}/index.html" for p in policies)]
+    pages = ["index.html", "codes/index.html", "prior-authorization-list/index.html"]
+    pages += [f"policies/{p.stem}/index.html" for p in policies]
     assert not any(DOCTORED in (tmp_path / "first" / page).read_text(encoding="utf-8") for page in pages)
     assert _doctor_conversions(project / ".cache" / "work.sqlite") == len(pages)
 

@@ -29,8 +29,17 @@ from test_exports import assert_published
 from test_site_pages import ATOM, SEED_ROW, home_page_rows, links_land_on_built_files
 
 SECOND_ROW = ["WA.CP.MP.200", "Lumbar Facet Joint Interventions", "Coordinated Care Corporation", "02/01/25", "01/25"]
-SECOND_FILES = ["api/policies/wa-cp-mp-200.json", "pdf/wa-cp-mp-200.pdf", "policies/wa-cp-mp-200/index.html"]
-"""What the second policy adds: its page, its PDF, its export."""
+SECOND_FILES = [
+    "api/fhir/wa-cp-mp-200/Bundle.json",
+    "api/fhir/wa-cp-mp-200/Questionnaire.json",
+    "api/fhir/wa-cp-mp-200/ValueSet-1.json",
+    "api/fhir/wa-cp-mp-200/ValueSet-2.json",
+    "api/fhir/wa-cp-mp-200/coverage-rules.json",
+    "api/policies/wa-cp-mp-200.json",
+    "pdf/wa-cp-mp-200.pdf",
+    "policies/wa-cp-mp-200/index.html",
+]
+"""What the second policy adds: its page, its PDF, its export, its FHIR files."""
 LISTINGS = [
     "api/codes.csv",
     "api/codes.json",

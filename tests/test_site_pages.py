@@ -127,4 +127,4 @@ def test_navigation_stays_small(built_site: Path) -> None:
         (built_site / "policies" / "wa-cp-mp-166" / "index.html").read_text(encoding="utf-8"), "html.parser"
     )
     labels = [a.get_text(strip=True) for a in soup.select("nav.md-nav--primary a.md-nav__link")]
-    assert labels == ["Policies", "Code Index"]
+    assert labels == ["Policies", "Code Index", "Prior Authorization"]

@@ -125,6 +125,7 @@ def command_build(args: argparse.Namespace) -> int:
                     build(config)
                 except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                     raise PolicyPressError(str(exc)) from None
+                fhir_summary = config.plugins["policypress"].fhir_summary
                 BuildInterrupted.doing("making the PDFs")
                 plugin = config.plugins["policypress"]
                 versions = plugin.published()  # read from the history by the build
@@ -142,6 +143,7 @@ def command_build(args: argparse.Namespace) -> int:
             raise _no_space(exc, staging, site_dir) from None  # said once the staging folder is gone
     finally:
         maker.close()
+    print(fhir_summary)
     print(f"site built: {site_dir}")
     return EXIT_OK
 

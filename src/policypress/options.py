@@ -44,6 +44,9 @@ class Options:
     notice_days: int = 0
     """Days a change that restricts coverage must be posted before it takes effect (state rules: 45 or
     60); ``diff --check`` refuses one posted later. 0: no notice period."""
+    ama_licence_notice: str = ""
+    """The AMA licence notice the plan publishes with CPT descriptions; empty (the default): the public FHIR
+    files (``api/fhir/``) give CPT codes without their descriptions."""
 
     def layout(self, root: Path) -> ProjectLayout:
         """Where the sources are, for a project whose mkdocs.yml is in ``root``."""

@@ -34,18 +34,21 @@ from policypress.build.provenance import source_date_epoch
 from policypress.build.versions import PublishedVersion, VersionWork, published_versions, retired_versions
 from policypress.build.workspace import Workspace
 from policypress.errors import SourceError
+from policypress.fhir.files import fhir_files
+from policypress.fhir.resources import Site
 from policypress.load.loader import links_outside
 from policypress.mkdocs_plugin import preview
 from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.model.inline import plain_text
 from policypress.model.policy import Policy
 from policypress.options import Options
-from policypress.project import Project, ProjectLayout
+from policypress.project import PolicySource, Project, ProjectLayout
+from policypress.render.authorization import AUTHORIZATION_PAGE, authorization_files, authorization_list
 from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
 from policypress.render.furniture import footer_problems
-from policypress.render.pages import PageRenderer, compiled_templates_cache
+from policypress.render.pages import MEDICARE_PAGE, PageRenderer, compiled_templates_cache
 from policypress.render.search import SEARCH_INDEX, code_row_entries, with_code_rows
 from policypress.render.urls import (
     CODES_PAGE,
@@ -61,7 +64,7 @@ from policypress.render.urls import (
     version_pdf_path,
     versions_data_path,
 )
-from policypress.render.versions import VersionEntry, version_codes_document, versions_document
+from policypress.render.versions import VersionEntry, Window, version_codes_document, versions_document
 
 
 def _toc_urls(toc: Any) -> list[tuple[str, str]]:
@@ -131,6 +134,7 @@ class PolicyPressConfig(base.Config):
     month_format = c.Type(str, default=Options.month_format)
     pages_dir = c.Type(str, default=Options.pages_dir)
     notice_days = c.Type(int, default=Options.notice_days)
+    ama_licence_notice = c.Type(str, default=Options.ama_licence_notice)
 
     def options(self) -> Options:
         """The validated options as the rest of policypress takes them."""
@@ -173,6 +177,10 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self.version_work = VersionWork()
         """What this build did with the versions (pages rendered or reused, commits loaded)."""
         self._templates_digest: tuple[tuple[tuple[str, int], ...], str] | None = None
+        self._windows: dict[str, Window] = {}
+        self._version_windows: list[tuple[PolicySource, Window]] = []
+        self.fhir_summary = ""
+        """What the last build did with the FHIR files (``api/fhir/``), for the command to print."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Having this hook keeps one plugin instance for all rebuilds of ``mkdocs serve``.
@@ -319,6 +327,22 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._versions_json = {}
         self._version_entries = {}
         self._version_policies = []
+        self._windows = {}
+        self._version_windows = []
+        for source in project.policies:
+            self._windows.update(self._window(source, published.get(source.policy.id, ())))
+        listing = authorization_list(project, self.config.pages_dir, self._windows)
+        page = renderer.render_authorization_list(listing.codes, self.config.pages_dir)
+        files.append(self._generated(config, AUTHORIZATION_PAGE, page, InclusionLevel.NOT_IN_NAV))
+        internal = [
+            s
+            for s in project.policies
+            if s.policy.medicare_advantage and s.policy.medicare_advantage.internal_coverage_criteria
+        ]
+        config.extra["medicare_advantage_index"] = bool(internal)  # the footer links the index when there is one
+        if internal:
+            index = renderer.render_medicare_index(project, self.config.pages_dir)
+            files.append(self._generated(config, MEDICARE_PAGE, index, InclusionLevel.NOT_IN_NAV))
         for source in project.policies:
             src_uri = page_source(source, self.config.pages_dir)
             link = pdf_url(src_uri, source.stem, config.use_directory_urls)
@@ -343,6 +367,18 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             )
         for versions in retired_versions(project, published).values():
             self._add_retired(files, config, versions)
+
+    def _window(self, source: PolicySource, versions: tuple[PublishedVersion, ...]) -> dict[str, Window]:
+        """The latest committed version of a policy (its number and window) for the current sources; links go
+        to its version page when the current sources are that version's own (else to the current page)."""
+        if not versions:
+            return {}
+        latest = versions[-1]
+        page = page_source(source, self.config.pages_dir).removesuffix(".md") + "/"
+        if latest.source.policy == source.policy:
+            page = version_page_source(source.stem, latest.number, self.config.pages_dir).removesuffix(".md") + "/"
+        version = latest.version
+        return {source.stem: Window(version.number, version.effective, version.until, page)}
 
     def _published(self, config: MkDocsConfig, project: Project) -> dict[str, tuple[PublishedVersion, ...]]:
         """Every version of every policy from the git history (none outside git), status as of the source date."""
@@ -419,6 +455,9 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                     published.project, published.source, version=entry, pdf_url=entry.pdf_url
                 ),
             )
+            window = Window(published.number, published.version.effective, published.version.until, entry.page)
+            # the policy as its commit wrote it, read from the history: the version's project stays unloaded
+            self._version_windows.append((PolicySource(published.policy, published.file, published.stem), window))
             page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
             page.edit_uri = None
             files.append(page)
@@ -620,6 +659,18 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files.update(self._versions_json)
         if self._version_policies:
             files[VERSION_CODES_FILE] = version_codes_document(self._version_policies)
+        files.update(authorization_files(authorization_list(self.project, self.config.pages_dir, self._windows)))
+        if config.site_url:
+            site_url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
+            site_of = Site(site_url, self.config.ama_licence_notice)
+            fhir = fhir_files(self.project, self.config.pages_dir, site_of, self._windows, self._version_windows)
+            files.update(fhir)
+            count = len(self.project.policies)
+            self.fhir_summary = (
+                f"fhir: {len(fhir)} file(s) for {count} {'policy' if count == 1 else 'policies'} in api/fhir/"
+            )
+        else:
+            self.fhir_summary = "fhir: skipped: set site_url in mkdocs.yml (FHIR canonical URLs need it)"
         for relative, content in files.items():
             target = site / relative
             if self._written.get(target) == content and target.is_file():

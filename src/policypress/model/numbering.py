@@ -56,6 +56,7 @@ PAGE_ANCHORS = (
     "policy-title",
     "description",
     "policy-criteria",
+    "medicare-advantage",
     "definitions",
     "background",
     "appendices",

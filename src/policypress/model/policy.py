@@ -18,6 +18,7 @@ from pydantic import (
     Discriminator,
     Field,
     PositiveInt,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -175,6 +176,8 @@ class CodeRow(_Model):
     code: NonEmptyText
     description: NonEmptyText
     notes: NonEmptyText | None = None
+    prior_authorization: StrictBool | None = None
+    """Whether this code needs prior authorization, when it differs from its table's ``prior_authorization``."""
 
 
 class CodeTable(_Model):
@@ -185,11 +188,22 @@ class CodeTable(_Model):
     meaning: CodeMeaning | None = None
     code_column: NonEmptyText | None = None
     """The code column's heading when it is not the code system's usual one (``ICD-10-CM Code``)."""
+    prior_authorization: StrictBool | None = None
+    """Whether the table's codes need prior authorization (a row may say otherwise); unset: not stated."""
     rows: tuple[CodeRow, ...] = Field(min_length=1)
+
+    def needs_authorization(self, row: CodeRow) -> bool | None:
+        """Whether a row's code needs prior authorization: the row's own answer, else the table's."""
+        return row.prior_authorization if row.prior_authorization is not None else self.prior_authorization
 
     @property
     def column_heading(self) -> str:
         return self.code_column or CODE_SYSTEM_COLUMN[self.code_system]
+
+    @property
+    def states_authorization(self) -> bool:
+        """Whether the table shows a Prior authorization column (it or some row says)."""
+        return self.prior_authorization is not None or any(row.prior_authorization is not None for row in self.rows)
 
     @property
     def has_notes(self) -> bool:
@@ -203,6 +217,29 @@ class Revision(_Model):
     description: NonEmptyText
     revision_date: YearMonth
     approval_date: YearMonth
+
+
+class EvidenceClaim(_Model):
+    """One claim of a Medicare Advantage evidence summary and the reference numbers that support it."""
+
+    claim: NonEmptyText
+    references: tuple[PositiveInt, ...] = Field(min_length=1)
+    """Numbers of the policy's references (the n-th key of ``references`` is reference n)."""
+
+
+class MedicareAdvantage(_Model):
+    """What a Medicare Advantage plan must publish with criteria of its own (42 CFR 422.101(b)(6))."""
+
+    internal_coverage_criteria: StrictBool
+    """True: the plan applies this policy as internal coverage criteria (Medicare's are not fully established);
+    then the Medicare basis, the rationale and the evidence summary are required."""
+    medicare_basis: NonEmptyText | None = None
+    """Why Medicare coverage criteria are not fully established for these services (NCD/LCD absent or partial)."""
+    rationale: NonEmptyText | None = None
+    """Why the plan's criteria are what they are, in public words."""
+    evidence_summary: tuple[EvidenceClaim, ...] = ()
+    benefit_over_harm: NonEmptyText | None = None
+    """How the criteria's clinical benefits outweigh their risks, where that applies."""
 
 
 class Policy(_Model):
@@ -226,6 +263,7 @@ class Policy(_Model):
     code_tables: tuple[CodeTable, ...] = ()
     revision_log: tuple[Revision, ...] = Field(min_length=1)
     references: tuple[NonEmptyText, ...] = ()
+    medicare_advantage: MedicareAdvantage | None = None
 
     @property
     def code_systems(self) -> frozenset[str]:

@@ -20,6 +20,7 @@ def iter_prose(policy: Policy) -> Iterator[tuple[Path_, str]]:
     yield from _iter_criteria(policy.criteria, ("criteria",))
     for i, footnote in enumerate(policy.footnotes):
         yield ("footnotes", i, "text"), footnote.text
+    yield from _iter_medicare_advantage(policy)
     for i, definition in enumerate(policy.definitions):
         yield ("definitions", i, "term"), definition.term
         yield ("definitions", i, "definition"), definition.definition
@@ -61,6 +62,21 @@ def iter_blocks(blocks: Sequence[Block], path: Path_) -> Iterator[tuple[Path_, s
                     yield (*path, b, "rows", r, c), cell
         elif isinstance(block, Subheading):
             yield (*path, b, "subheading"), block.subheading
+
+
+def _iter_medicare_advantage(policy: Policy) -> Iterator[tuple[Path_, str]]:
+    """The Medicare Advantage texts the page shows: only those of internal coverage criteria."""
+    block = policy.medicare_advantage
+    if block is None or not block.internal_coverage_criteria:
+        return
+    path = ("medicare_advantage",)
+    for name in ("medicare_basis", "rationale"):
+        if (text := getattr(block, name)) is not None:
+            yield (*path, name), text
+    for c, claim in enumerate(block.evidence_summary):
+        yield (*path, "evidence_summary", c, "claim"), claim.claim
+    if block.benefit_over_harm is not None:
+        yield (*path, "benefit_over_harm"), block.benefit_over_harm
 
 
 def _iter_criteria(criteria: tuple[Criterion, ...], path: Path_) -> Iterator[tuple[Path_, str]]:

@@ -57,7 +57,71 @@ def check_policy_rules(policy: Policy) -> list[Finding]:
         *_cross_references(policy),
         *_group_logic(policy),
         *_footnotes(policy),
+        *_medicare_advantage(policy),
+        *_authorization(policy),
     ]
+
+
+def _authorization(policy: Policy) -> Iterator[Finding]:
+    """Prior authorization asked for codes the policy does not cover: CRD says a service that is not covered
+    needs no authorization (``crd-ci-q2``), so the coverage rules leave it out while the list shows it."""
+    for t, table in enumerate(policy.code_tables):
+        if table.meaning != "does_not_support_coverage":
+            continue
+        for r, row in enumerate(table.rows):
+            if table.needs_authorization(row):
+                own = row.prior_authorization is not None
+                where: Path_ = ("code_tables", t, *(("rows", r) if own else ()), "prior_authorization")
+                which = f"{table.code_system} {row.code} needs" if own else "the table's codes need"
+                yield Finding(
+                    where,
+                    "code.authorization_not_covered",
+                    f"{field_name(where)}: {which} prior authorization, but the table does not support coverage "
+                    "(a service that is not covered needs no authorization)",
+                    "warning",
+                )
+                if not own:
+                    break  # the table's own setting: said once
+
+
+MA_REQUIRED = ("medicare_basis", "rationale", "evidence_summary")
+"""What a Medicare Advantage plan publishes with internal coverage criteria (42 CFR 422.101(b)(6))."""
+
+
+def _medicare_advantage(policy: Policy) -> Iterator[Finding]:
+    """Internal coverage criteria carry a Medicare basis, a rationale and an evidence summary whose claims
+    cite the policy's references by number; a benefit-over-harm statement is expected where it applies."""
+    block = policy.medicare_advantage
+    if block is None or not block.internal_coverage_criteria:
+        return
+    path: Path_ = ("medicare_advantage",)
+    for name in MA_REQUIRED:
+        if not getattr(block, name):
+            yield Finding(
+                (*path, name),
+                "medicare_advantage.missing",
+                f"{field_name((*path, name))}: required when internal_coverage_criteria is true "
+                "(42 CFR 422.101(b)(6): a plan publishes the rationale, evidence and Medicare basis of criteria "
+                "of its own)",
+            )
+    if block.benefit_over_harm is None:
+        yield Finding(
+            (*path, "internal_coverage_criteria"),
+            "medicare_advantage.benefit_over_harm",
+            f"{field_name((*path, 'benefit_over_harm'))}: not given; say how the criteria's clinical benefits "
+            "outweigh their risks, where that applies",
+            "warning",
+        )
+    count = len(policy.references)
+    for c, claim in enumerate(block.evidence_summary):
+        for r, number in enumerate(claim.references):
+            if number > count:
+                where = (*path, "evidence_summary", c, "references", r)
+                yield Finding(
+                    where,
+                    "medicare_advantage.reference",
+                    f"{field_name(where)}: the policy lists {count} reference(s); there is no reference {number}",
+                )
 
 
 def _cross_references(policy: Policy) -> Iterator[Finding]:

@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -161,7 +161,7 @@ def _summary(source: PolicySource, pages_dir: str) -> PolicySummary:
     )
 
 
-def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "") -> tuple[ExportedCriterion, ...]:
+def criteria_tree(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "") -> tuple[ExportedCriterion, ...]:
     """Criteria numbered and anchored exactly as the page template does (``criterion-I-A``)."""
     exported = []
     for index, criterion in enumerate(criteria, start=1):
@@ -173,7 +173,7 @@ def _criteria(criteria: tuple[Criterion, ...], depth: int = 0, prefix: str = "")
                 text=criterion.text,
                 determination=criterion.determination,
                 requires=criterion.requires,
-                criteria=_criteria(criterion.criteria, depth + 1, f"{prefix}{label}-"),
+                criteria=criteria_tree(criterion.criteria, depth + 1, f"{prefix}{label}-"),
                 notes=criterion.notes,
             )
         )
@@ -189,7 +189,7 @@ def policy_export(project: Project, source: PolicySource, pages_dir: str) -> Pol
     return PolicyExport(
         summary=_summary(source, pages_dir),
         policy=source.policy,
-        criteria=_criteria(source.policy.criteria),
+        criteria=criteria_tree(source.policy.criteria),
         references=references,
     )
 
@@ -252,11 +252,16 @@ def _spreadsheet_safe(value: str) -> str:
 
 def codes_csv(codes: CodesExport) -> str:
     """The code index as CSV (RFC 4180, CRLF line ends), one header row; no cell can run as a formula."""
+    return rows_csv(CodeEntry, codes.codes)
+
+
+def rows_csv(model: type[BaseModel], rows: Sequence[BaseModel]) -> str:
+    """Rows of one export model as CSV (RFC 4180, CRLF line ends), a header row of its fields; no cell can
+    run as a formula in a spreadsheet."""
     buffer = io.StringIO()
-    fields = list(CodeEntry.model_fields)
-    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer = csv.DictWriter(buffer, fieldnames=list(model.model_fields))
     writer.writeheader()
-    for entry in codes.codes:
+    for entry in rows:
         writer.writerow(
             {
                 key: "" if value is None else _spreadsheet_safe(str(value))

@@ -34,6 +34,7 @@ from policypress.model.numbering import (
 from policypress.model.policy import BLOCK_TAG_PREFIX, CODE_SYSTEM_COLUMN, block_kind
 from policypress.options import DateFormats, Options
 from policypress.project import PolicySource, Project
+from policypress.render.authorization import AUTHORIZATION_CSV, AUTHORIZATION_JSON, AUTHORIZATION_PAGE
 from policypress.render.changes import recent_changes
 from policypress.render.urls import CODES_PAGE, INDEX_PAGE, SiteLinks
 from policypress.render.xrefs import CrossReferenceLinks
@@ -41,6 +42,9 @@ from policypress.render.xrefs import CrossReferenceLinks
 POLICY_TEMPLATE = "policy.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
 CODES_TEMPLATE = "codes.md.j2"
+AUTHORIZATION_TEMPLATE = "prior-authorization-list.md.j2"
+MEDICARE_TEMPLATE = "medicare-advantage-criteria.md.j2"
+MEDICARE_PAGE = "medicare-advantage-criteria.md"
 RECENT_CHANGES = 10
 """How many revision-log entries the home page shows (the feed carries more)."""
 
@@ -244,4 +248,26 @@ class PageRenderer:
         with self._rendering("the code index page"):
             return self.env.get_template(CODES_TEMPLATE).render(
                 codes=codes, links=SiteLinks.from_page(CODES_PAGE, pages_dir), **extra
+            )
+
+    def render_medicare_index(self, project: Project, pages_dir: str = Options.pages_dir) -> str:
+        """The index of the policies applied as Medicare Advantage internal coverage criteria, by number."""
+        policies = [
+            s
+            for s in sorted(project.policies, key=lambda s: policy_number_key(s.policy.id))
+            if s.policy.medicare_advantage is not None and s.policy.medicare_advantage.internal_coverage_criteria
+        ]
+        with self._rendering("the Medicare Advantage criteria page"):
+            return self.env.get_template(MEDICARE_TEMPLATE).render(
+                policies=policies, links=SiteLinks.from_page(MEDICARE_PAGE, pages_dir)
+            )
+
+    def render_authorization_list(self, codes: Sequence[Any], pages_dir: str = Options.pages_dir) -> str:
+        """The prior authorization list page from ``render.authorization.authorization_list``."""
+        with self._rendering("the prior authorization list page"):
+            return self.env.get_template(AUTHORIZATION_TEMPLATE).render(
+                codes=codes,
+                links=SiteLinks.from_page(AUTHORIZATION_PAGE, pages_dir),
+                json=AUTHORIZATION_JSON,
+                csv=AUTHORIZATION_CSV,
             )

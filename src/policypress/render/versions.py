@@ -22,6 +22,28 @@ VERSION_CODES_SCHEMA = "policypress.version-codes/1"
 
 
 @dataclass(frozen=True)
+class Window:
+    """The policy version the resources describe: its number, when it is in effect, its page."""
+
+    number: int | None
+    """The version's number (``None`` for sources not yet committed as a version)."""
+    start: dt.date
+    end: dt.date | None
+    page: str
+    """The version's page relative to the site root (``policies/wa-cp-mp-166/v2/``)."""
+
+    @property
+    def version(self) -> str:
+        return str(self.number) if self.number is not None else self.start.isoformat()
+
+    def period(self) -> dict[str, str]:
+        period = {"start": self.start.isoformat()}
+        if self.end is not None:
+            period["end"] = (self.end - dt.timedelta(days=1)).isoformat()  # the next version starts on ``end``
+        return period
+
+
+@dataclass(frozen=True)
 class VersionEntry:
     """One version of a policy as the site shows it."""
 

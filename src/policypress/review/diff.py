@@ -191,6 +191,7 @@ class PolicyDiff:
                 found.append(f"criterion {criterion.number} logic")
             if criterion.text is not None:
                 found.append(f"criterion {criterion.number} text")
+        found.extend(change.field for change in self.metadata if change.field.startswith(AUTHORIZATION_CHANGE))
         for code in self.codes:
             if code.change == "replaced":
                 found.append(f"{code.code_system} {code.old_code} replaced by {code.code}")
@@ -344,6 +345,7 @@ def diff_other_sections(texts: Texts, old: Policy | None, new: Policy | None) ->
         return [f"{f.marker}{f.text}" for f in policy.footnotes] if policy else []
 
     changes.extend(texts.paragraphs(lambda n: f"Footnote {n}", footnotes(old), footnotes(new)))
+    changes.extend(texts.paragraphs(lambda n: f"Medicare Advantage ¶{n}", _medicare_texts(old), _medicare_texts(new)))
     changes.extend(_diff_definitions(texts, old, new))
     was = {plain_text(a.title): a for a in old.appendices} if old else {}
     now = {plain_text(a.title): a for a in new.appendices} if new else {}
@@ -354,6 +356,15 @@ def diff_other_sections(texts: Texts, old: Policy | None, new: Policy | None) ->
             )
         )
     return tuple(changes)
+
+
+def _medicare_texts(policy: Policy | None) -> list[str]:
+    """The Medicare Advantage block's texts in page order (basis, rationale, evidence claims, benefits)."""
+    block = policy.medicare_advantage if policy is not None else None
+    if block is None:
+        return []
+    claims = [f"{c.claim} ({', '.join(str(n) for n in c.references)})" for c in block.evidence_summary]
+    return [t for t in (block.medicare_basis, block.rationale, *claims, block.benefit_over_harm) if t is not None]
 
 
 def _diff_definitions(texts: Texts, old: Policy | None, new: Policy | None) -> list[TextChange]:
@@ -699,6 +710,36 @@ def diff_meanings(old: Policy | None, new: Policy | None) -> list[FieldChange]:
     return changes
 
 
+AUTHORIZATION_CHANGE = "prior authorization of "
+"""How a change of a code's prior authorization is named (``prior authorization of CPT 43644``)."""
+
+
+def _authorizations(policy: Policy | None) -> dict[tuple[str, str], str | None]:
+    found: dict[tuple[str, str], str | None] = {}
+    for table in policy.code_tables if policy is not None else ():
+        for row in table.rows:
+            needed = table.needs_authorization(row)
+            found.setdefault(
+                (table.code_system, row.code), None if needed is None else "required" if needed else "not required"
+            )
+    return found
+
+
+def diff_authorization(old: Policy | None, new: Policy | None) -> list[FieldChange]:
+    """Codes listed on both sides whose prior authorization changed (a code added or removed is a code change)."""
+    was, now = _authorizations(old), _authorizations(new)
+    return [
+        FieldChange(f"{AUTHORIZATION_CHANGE}{system} {code}", was[(system, code)], after)
+        for (system, code), after in now.items()
+        if (system, code) in was and was[(system, code)] != after
+    ]
+
+
+def _medicare_advantage(policy: Policy | None) -> str | None:
+    block = policy.medicare_advantage if policy is not None else None
+    return None if block is None else "internal coverage criteria" if block.internal_coverage_criteria else "Medicare's"
+
+
 def diff_metadata(old: Policy | None, new: Policy | None) -> tuple[FieldChange, ...]:
     fields: list[tuple[str, Callable[[Policy], str | None]]] = [
         ("id", lambda p: p.id),
@@ -714,7 +755,9 @@ def diff_metadata(old: Policy | None, new: Policy | None) -> tuple[FieldChange, 
         now = get(new) if new is not None else None
         if was != now:
             changes.append(FieldChange(name, was, now))
-    return (*changes, *diff_meanings(old, new))
+    if old is not None and new is not None and _medicare_advantage(old) != _medicare_advantage(new):
+        changes.append(FieldChange("medicare_advantage criteria", _medicare_advantage(old), _medicare_advantage(new)))
+    return (*changes, *diff_meanings(old, new), *diff_authorization(old, new))
 
 
 def diff_policy(

@@ -33,7 +33,7 @@ from policypress.model.policy import Policy
 from policypress.model.prose import HISTORY_FIELDS, iter_prose
 from policypress.model.targets import iter_numbered_criteria
 from policypress.project import Project
-from policypress.review.diff import PolicyDiff, Review, prose_place
+from policypress.review.diff import AUTHORIZATION_CHANGE, PolicyDiff, Review, prose_place
 from policypress.sources.yamlsource import YamlDocument, parse_yaml
 
 HIDDEN_CHARACTERS: frozenset[str] = frozenset(
@@ -218,13 +218,16 @@ def check_renumbering(
 
 def restrictions(diff: PolicyDiff) -> list[str]:
     """What in a change narrows coverage: a determination or a code moving across the line, a code taken
-    out of a table that supports coverage."""
+    out of a table that supports coverage, a code that now needs prior authorization."""
     found = [f"criterion {c.number} {c.direction}" for c in diff.criteria if c.direction == "coverage restricted"]
     for code in diff.codes:
         if code.direction == "coverage restricted":
             found.append(f"{code.name} moved out of a supporting table")
         elif code.change == "removed" and code.old_meaning == "supports_coverage":
             found.append(f"{code.name} removed from a supporting table")
+    for change in diff.metadata:  # a code that now needs prior authorization is harder to get
+        if change.field.startswith(AUTHORIZATION_CHANGE) and change.new == "required":
+            found.append(f"{change.field.removeprefix(AUTHORIZATION_CHANGE)} now needs prior authorization")
     return found
 
 

@@ -55,6 +55,7 @@ from pydantic import BaseModel
 
 from policypress.errors import Diagnostic
 from policypress.review.diff import (
+    AUTHORIZATION_CHANGE,
     CodeChange,
     CriterionChange,
     PolicyDiff,
@@ -99,6 +100,7 @@ _FIELDS = {
     "effective_date": "Effective date",
     "last_review_date": "Last review date",
     "copyright_year": "Copyright year",
+    "medicare_advantage criteria": "Medicare Advantage criteria",
 }
 
 
@@ -439,6 +441,8 @@ def _field_name(field: str) -> str:
     """A metadata field as a reviewer reads it (a table's meaning is named by its heading)."""
     if field.startswith("meaning of "):
         return f"Meaning of “{escape_markdown(field.removeprefix('meaning of '))}”"
+    if field.startswith(AUTHORIZATION_CHANGE):
+        return f"Prior authorization of {escape_markdown(field.removeprefix(AUTHORIZATION_CHANGE))}"
     return _FIELDS[field]
 
 
