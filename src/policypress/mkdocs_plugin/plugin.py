@@ -375,7 +375,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             return {}
         latest = versions[-1]
         page = page_source(source, self.config.pages_dir).removesuffix(".md") + "/"
-        if latest.source.policy == source.policy:
+        if latest.policy == source.policy:  # the policy as its commit wrote it: the commit stays unloaded
             page = version_page_source(source.stem, latest.number, self.config.pages_dir).removesuffix(".md") + "/"
         version = latest.version
         return {source.stem: Window(version.number, version.effective, version.until, page)}
