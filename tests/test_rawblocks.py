@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import markdown
 
-from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
+from policypress.render.rawblocks import hold_raw_blocks, restore_raw_blocks
 
 PAGE = """# Title { #title }
 

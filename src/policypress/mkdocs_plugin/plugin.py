@@ -38,7 +38,6 @@ from policypress.fhir.files import fhir_files
 from policypress.fhir.resources import Site
 from policypress.load.loader import links_outside
 from policypress.mkdocs_plugin import preview
-from policypress.mkdocs_plugin.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.model.inline import plain_text
 from policypress.model.policy import Policy
 from policypress.options import Options
@@ -49,6 +48,7 @@ from policypress.render.csp import UnknownInlineScript, add_content_security_pol
 from policypress.render.exports import codes_export, export_files
 from policypress.render.furniture import footer_problems
 from policypress.render.pages import MEDICARE_PAGE, PageRenderer, compiled_templates_cache
+from policypress.render.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.render.search import SEARCH_INDEX, code_row_entries, with_code_rows
 from policypress.render.urls import (
     CODES_PAGE,

@@ -30,6 +30,7 @@ from markupsafe import Markup
 
 from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
+from policypress.render.rawblocks import hold_raw_blocks, restore_raw_blocks
 from policypress.sources.digest import tree_digest
 
 PDF_VARIANT = "pdf/a-3a+pdf/ua-1"
@@ -160,10 +161,14 @@ def _markdown(extensions: tuple[str, ...], configs: str) -> markdown.Markdown:
 
 
 def page_html(page: str, extensions: tuple[str, ...], configs: str) -> str:
-    """A page's Markdown as HTML, converted like MkDocs does with these extensions (``configs``: JSON)."""
+    """A page's Markdown as HTML, converted like MkDocs does with these extensions (``configs``: JSON).
+
+    As on the site, the page's HTML blocks are carried past Python-Markdown (``render.rawblocks``): it
+    sees only the headings, and the blocks come back exactly as the templates wrote them."""
     converter = _markdown(extensions, configs)
     converter.reset()
-    return converter.convert(page)
+    held_page, held = hold_raw_blocks(page)
+    return restore_raw_blocks(converter.convert(held_page), held)
 
 
 class PrintRenderer:
