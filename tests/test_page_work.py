@@ -110,3 +110,31 @@ def test_an_edited_template_is_compiled_afresh(tmp_path: Path) -> None:
     build_with_the_command(project, tmp_path / "second")
     seed = sorted((project / "policy").glob("*.yaml"))[0]
     assert DOCTORED in (tmp_path / "second" / f"policies/{seed.stem}/index.html").read_text(encoding="utf-8")
+
+
+def test_an_unchanged_policys_fhir_files_are_kept_and_an_edited_ones_made_afresh(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    build_with_the_command(project, tmp_path / "first")
+    seed = sorted((project / "policy").glob("*.yaml"))[0]
+    questionnaire = f"api/fhir/{seed.stem}/Questionnaire.json"
+    assert DOCTORED not in (tmp_path / "first" / questionnaire).read_text(encoding="utf-8")
+    with sqlite3.connect(project / ".cache" / "work.sqlite") as connection:
+        rows = connection.execute("SELECT key, value FROM entries WHERE kind = 'fhir'").fetchall()
+        assert len(rows) == 1
+        for key, value in rows:
+            files = {
+                name: text + (DOCTORED if name.endswith("Questionnaire.json") else "")
+                for name, text in json.loads(value).items()
+            }
+            text = json.dumps(files, ensure_ascii=False, separators=(",", ":"))
+            connection.execute(
+                "UPDATE entries SET value = ?, digest = ? WHERE kind = 'fhir' AND key = ?",
+                (text, entry_digest("fhir", key, text), key),
+            )
+    build_with_the_command(project, tmp_path / "second")
+    assert (tmp_path / "second" / questionnaire).read_text(encoding="utf-8").endswith(DOCTORED)
+
+    seed.write_text(seed.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle: Edited ", 1), encoding="utf-8")
+    build_with_the_command(project, tmp_path / "third")
+    made = (tmp_path / "third" / questionnaire).read_text(encoding="utf-8")
+    assert DOCTORED not in made and "Edited" in made

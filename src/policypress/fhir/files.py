@@ -9,7 +9,7 @@ sorted keys and a final newline, so that the same sources give the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from policypress.fhir.resources import (
@@ -53,12 +53,22 @@ def policy_files(site: Site, source: PolicySource, window: Window, folder: str) 
     return files
 
 
+Keep = Callable[[PolicySource, Window, str, Callable[[], dict[str, str]]], dict[str, str]]
+"""Gives one policy version's files (``source``, ``window``, folder): ``make()``, or the same files kept
+from an earlier build (the speed layer's; by default always ``make()``)."""
+
+
+def _make(source: PolicySource, window: Window, folder: str, make: Callable[[], dict[str, str]]) -> dict[str, str]:
+    return make()
+
+
 def fhir_files(
     project: Project,
     pages_dir: str,
     site: Site,
     windows: Mapping[str, Window],
     versions: Sequence[tuple[PolicySource, Window]] = (),
+    keep: Keep = _make,
 ) -> dict[str, str]:
     """Every FHIR file of the site with its content: ``api/fhir/<stem>/`` for the current sources of each policy
     (``windows``: its latest version, by stem) and ``api/fhir/<stem>/v<N>/`` for each version of ``versions``
@@ -66,8 +76,10 @@ def fhir_files(
     files: dict[str, str] = {}
     for source in project.policies:
         window = current_window(project, source.stem, pages_dir, windows)
-        files.update(policy_files(site, source, window, fhir_dir(source.stem)))
+        folder = fhir_dir(source.stem)
+        files.update(keep(source, window, folder, lambda s=source, w=window, f=folder: policy_files(site, s, w, f)))
     for source, window in versions:
         assert window.number is not None
-        files.update(policy_files(site, source, window, f"{fhir_dir(source.stem)}/v{window.number}"))
+        folder = f"{fhir_dir(source.stem)}/v{window.number}"
+        files.update(keep(source, window, folder, lambda s=source, w=window, f=folder: policy_files(site, s, w, f)))
     return files

@@ -663,7 +663,14 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         if config.site_url:
             site_url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
             site_of = Site(site_url, self.config.ama_licence_notice)
-            fhir = fhir_files(self.project, self.config.pages_dir, site_of, self._windows, self._version_windows)
+            fhir = fhir_files(
+                self.project,
+                self.config.pages_dir,
+                site_of,
+                self._windows,
+                self._version_windows,
+                keep=lambda source, window, folder, make: self._kept_fhir(site_of, source, window, folder, make),
+            )
             files.update(fhir)
             count = len(self.project.policies)
             self.fhir_summary = (
@@ -680,6 +687,18 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
             if self._live_dirty:
                 self._written[target] = content
         self._index_code_rows(site)
+
+    def _kept_fhir(
+        self, site: Site, source: PolicySource, window: Window, folder: str, make: Callable[[], dict[str, str]]
+    ) -> dict[str, str]:
+        """A policy version's FHIR files, kept in the work cache by the policy file's content, its window,
+        the site and the folder (a source read without a content key is made every time)."""
+        if not source.key or self.workspace is None:
+            return make()
+        inputs = (source.key, source.stem, folder, repr(window), repr(site), self.config.pages_dir)
+        kept = self.workspace.kept("fhir", inputs, make)
+        assert kept is not None
+        return kept
 
     def _index_code_rows(self, site: Path) -> None:
         """Give every code row its own search entry (``render.search``), after the search plugin wrote its index."""
