@@ -29,7 +29,7 @@ from policypress.build.asof import code_on, date_of_service, policy_on
 from policypress.build.check import check_site
 from policypress.build.history import read_history
 from policypress.build.pdfs import PdfMaker, Shard, build_policy_pdfs, cache_shard_pdfs
-from policypress.build.provenance import source_date_epoch, source_provenance
+from policypress.build.provenance import policy_provenance, source_date_epoch
 from policypress.build.publish import refuse_unsafe_site_dir, staging_folder, swap_in
 from policypress.build.review import error_report, make_review, write_redlines
 from policypress.build.skeleton import plan_of_library, write_skeleton
@@ -47,8 +47,9 @@ from policypress.errors import (
 from policypress.files import write_atomically
 from policypress.model.schema import SCHEMA_FILE, policy_schema_text
 from policypress.options import Options, read_options, theme_sources
-from policypress.project import Project, ProjectLayout
+from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.pages import PageRenderer
+from policypress.render.printjob import Provenance
 from policypress.render.urls import PDF_DIR
 
 EXIT_OK = 0
@@ -113,7 +114,8 @@ def command_build(args: argparse.Namespace) -> int:
     maker = workspace.pdf_maker()
     try:
         maker.start()  # loads the PDF engine on another core while this one builds the pages
-        epoch = source_date_epoch(root, project, os.environ.get("SOURCE_DATE_EPOCH"))
+        given = os.environ.get("SOURCE_DATE_EPOCH")
+        epoch = source_date_epoch(root, project, given)
         os.environ["SOURCE_DATE_EPOCH"] = epoch  # MkDocs dates the sitemap by it
         _log_mkdocs_warnings()
         staging = site_dir
@@ -129,7 +131,9 @@ def command_build(args: argparse.Namespace) -> int:
                 BuildInterrupted.doing("making the PDFs")
                 plugin = config.plugins["policypress"]
                 versions = plugin.published()  # read from the history by the build
-                _write_pdfs(config, workspace, staging / PDF_DIR, project, renderer, maker, epoch, versions)
+                _write_pdfs(
+                    config, workspace, staging / PDF_DIR, project, renderer, maker, epoch, versions, given=given
+                )
                 if versions:
                     print(plugin.version_work.summary())
                 BuildInterrupted.doing("publishing the new site")
@@ -199,12 +203,13 @@ def command_pdf(args: argparse.Namespace) -> int:
         maker.start()  # loads the PDF engine on another core while this one loads the sources
         BuildInterrupted.doing("loading the sources")
         project, renderer = check_site(workspace, trial_render=False)  # the PDFs render every page anyway
-        epoch = source_date_epoch(config_file.parent, project, os.environ.get("SOURCE_DATE_EPOCH"))
+        given = os.environ.get("SOURCE_DATE_EPOCH")
+        epoch = source_date_epoch(config_file.parent, project, given)
         config = load_config(str(config_file), strict=True)
         out_dir = site_dir / PDF_DIR
         if shard is not None:  # the current policies' PDFs only; the versions' PDFs are made by the build
             BuildInterrupted.doing("making the PDFs")
-            _cache_shard(config, workspace, shard, project, renderer, maker, epoch)
+            _cache_shard(config, workspace, shard, project, renderer, maker, epoch, given=given)
             return EXIT_OK
         BuildInterrupted.doing("reading the versions from the history")
         today = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
@@ -216,10 +221,25 @@ def command_pdf(args: argparse.Namespace) -> int:
             remember=workspace.kept,
         )
         BuildInterrupted.doing("making the PDFs")
-        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch, versions)
+        _write_pdfs(config, workspace, out_dir, project, renderer, maker, epoch, versions, given=given)
     finally:
         maker.close()
     return EXIT_OK
+
+
+def _pdf_provenance(
+    config: Any, workspace: Workspace, epoch: str, given: str | None
+) -> Callable[[PolicySource], Provenance]:
+    """Each current PDF's source commit and date: the last commit that changed what it is made of, unless
+    the command was given ``SOURCE_DATE_EPOCH`` (``given``; then the sources' own, for every PDF)."""
+    layout = workspace.layout
+    return policy_provenance(
+        layout,
+        [os.path.relpath(workspace.template_dir, layout.root)],
+        epoch,
+        per_policy=not (given or "").isdigit(),
+        settings=[os.path.relpath(config.config_file_path, layout.root)],
+    )
 
 
 def _write_pdfs(
@@ -231,11 +251,13 @@ def _write_pdfs(
     maker: PdfMaker,
     epoch: str,
     versions: Mapping[str, Sequence[PublishedVersion]],
+    *,
+    given: str | None,
 ) -> None:
     """Render the PDFs (the current policies' and every version's) from the same model, page renderer and
     Markdown settings as the site."""
     layout = workspace.layout
-    provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
+    provenance = _pdf_provenance(config, workspace, epoch, given)
     bar = ProgressBar(len(project.policies) + sum(len(found) for found in versions.values()), sys.stderr)
     report = build_policy_pdfs(
         project,
@@ -264,10 +286,12 @@ def _cache_shard(
     renderer: PageRenderer,
     maker: PdfMaker,
     epoch: str,
+    *,
+    given: str | None,
 ) -> None:
     """Render shard ``shard``'s PDFs into the cache, with the same jobs as ``_write_pdfs`` would make."""
     layout = workspace.layout
-    provenance = source_provenance(layout, [os.path.relpath(workspace.template_dir, layout.root)], epoch)
+    provenance = _pdf_provenance(config, workspace, epoch, given)
     bar = ProgressBar(len(shard.select(project.policies)), sys.stderr)
     report = cache_shard_pdfs(
         project,

@@ -102,7 +102,7 @@ def build_policy_pdfs(
     template_dir: Path,
     out_dir: Path,
     maker: PdfMaker,
-    provenance: Provenance,
+    provenance: Callable[[PolicySource], Provenance],
     *,
     markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
     extension_configs: Mapping[str, Mapping[str, Any]] | None = None,
@@ -127,7 +127,7 @@ def build_policy_pdfs(
         listed += [(found[-1].stem, found) for found in retired.values()]
     # made one by one as the maker takes them, so rendering starts with the first policy
     jobs = itertools.chain(
-        (printer.job(project, source, layout, provenance) for source in project.policies),
+        (printer.job(project, source, layout, provenance(source)) for source in project.policies),
         (_version_job(printer, stem, published, layout, remember) for stem, found in listed for published in found),
     )
     total = len(project.policies) + sum(len(found) for _stem, found in listed)
@@ -192,7 +192,7 @@ def cache_shard_pdfs(
     pages: PageRenderer,
     template_dir: Path,
     maker: PdfMaker,
-    provenance: Provenance,
+    provenance: Callable[[PolicySource], Provenance],
     shard: Shard,
     *,
     markdown_extensions: Sequence[Any] = ("attr_list", "toc"),
@@ -214,7 +214,7 @@ def cache_shard_pdfs(
         if progress is not None:
             progress(len(rendered) + len(reused), len(chosen))
 
-    maker.make((printer.job(project, source, layout, provenance) for source in chosen), deliver)
+    maker.make((printer.job(project, source, layout, provenance(source)) for source in chosen), deliver)
     return ShardReport(shard, tuple(sorted(rendered)), tuple(sorted(reused)), time.perf_counter() - started)
 
 

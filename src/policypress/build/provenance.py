@@ -7,12 +7,13 @@ their metadata, and MkDocs is given the date as ``SOURCE_DATE_EPOCH``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from policypress.build.git import git_output
+from policypress.build.git import git_output, run_git
 from policypress.model.policy import first_day
-from policypress.project import Project, ProjectLayout
+from policypress.project import PolicySource, Project, ProjectLayout
 from policypress.render.printjob import Provenance
 
 
@@ -59,3 +60,54 @@ def source_provenance(layout: ProjectLayout, watched: Sequence[str] = (), epoch:
     epoch = epoch or (git_output(root, "log", "-1", "--format=%ct") if commit else None)
     date = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else None
     return Provenance(commit or "unknown", date)
+
+
+def policy_provenance(
+    layout: ProjectLayout, watched: Sequence[str], epoch: str, *, per_policy: bool, settings: Sequence[str] = ()
+) -> Callable[[PolicySource], Provenance]:
+    """What each current policy's PDF says it comes from.
+
+    ``per_policy`` (the date comes from git, not from a ``SOURCE_DATE_EPOCH`` given): the last commit
+    that changed the policy's own file or anything every PDF is made of (the bibliography, the shared
+    legal text under the policy folder, ``watched``: the templates, ``settings``: mkdocs.yml), with
+    that commit's time, so a commit that edits one policy re-renders one PDF, not all of them.
+    Otherwise, and outside git, every PDF has the sources' provenance (``source_provenance``).
+    """
+    whole = source_provenance(layout, watched, epoch)
+    if not per_policy or whole.commit == "unknown":
+        return lambda _source: whole
+    root = layout.root
+    shared = [os.path.relpath(layout.bibliography_path, root), *watched, *settings]
+    policy_dir = os.path.relpath(layout.policy_path, root)
+    log = git_output(
+        root, "log", "--first-parent", "--diff-merges=first-parent", "--relative", "--name-only",
+        "--format=%x01%H %ct", "--", policy_dir, *shared,
+    )  # fmt: skip
+    changes: list[tuple[str, int, set[str]]] = []  # newest first
+    for record in log.split("\x01"):
+        head, _, names = record.strip().partition("\n")
+        commit, _, seconds = head.partition(" ")
+        if commit and seconds.isdigit():
+            changes.append((commit, int(seconds), {name for name in names.split("\n") if name}))
+    # each line ``XY path``; not through git_output, whose stripping would eat the first line's status column
+    status = run_git(root, "status", "--porcelain", "--", policy_dir, *shared).stdout.decode("utf-8", "replace")
+    dirty = {line[3:] for line in status.split("\n") if len(line) > 3}
+
+    def is_policy(name: str) -> bool:
+        return os.path.dirname(name) == policy_dir and name.endswith(".yaml")
+
+    latest: dict[str, int] = {}  # each file's newest change, by its place in ``changes``
+    for at, (_commit, _seconds, names) in reversed(list(enumerate(changes))):
+        latest.update(dict.fromkeys(names, at))
+    shared_at = min((at for name, at in latest.items() if not is_policy(name)), default=None)
+    shared_dirty = any(name and not is_policy(name) for name in dirty)
+
+    def provenance(source: PolicySource) -> Provenance:
+        found = [at for at in (latest.get(source.file), shared_at) if at is not None]
+        if not found:
+            return whole
+        commit, seconds, _names = changes[min(found)]
+        suffix = "-dirty" if shared_dirty or source.file in dirty else ""
+        return Provenance(commit + suffix, dt.datetime.fromtimestamp(seconds, dt.UTC))
+
+    return provenance
