@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from conftest import build_with_the_command, copy_project
 from policypress.speed.workcache import entry_digest
@@ -23,20 +25,22 @@ def _index(site: Path) -> list[dict[str, object]]:
     return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
 
 
-def _doctor_search_entries(database: Path) -> int:
-    """Give every filed search entry list a first entry of made-up words; how many lists there were."""
+def _doctor(database: Path, kind: str, change: Callable[[Any], Any]) -> int:
+    """Rewrite every filed value of ``kind`` with ``change`` (its digest made to match); how many there were."""
     with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT key, value FROM entries WHERE kind = 'search'").fetchall()
+        rows = connection.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)).fetchall()
         for key, value in rows:
-            entries = json.loads(value)
-            assert entries, "a page with no entries is not filed"
-            entries[0]["text"] = DOCTORED
-            text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+            text = json.dumps(change(json.loads(value)), ensure_ascii=False, separators=(",", ":"))
             connection.execute(
-                "UPDATE entries SET value = ?, digest = ? WHERE kind = 'search' AND key = ?",
-                (text, entry_digest("search", key, text), key),
+                "UPDATE entries SET value = ?, digest = ? WHERE kind = ? AND key = ?",
+                (text, entry_digest(kind, key, text), kind, key),
             )
     return len(rows)
+
+
+def _first_entry_doctored(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    assert entries, "a page with no entries is not filed"
+    return [{**entries[0], "text": DOCTORED}, *entries[1:]]
 
 
 def test_an_unchanged_page_gives_back_its_filed_entries_and_an_edited_one_is_parsed(tmp_path: Path) -> None:
@@ -46,7 +50,7 @@ def test_an_unchanged_page_gives_back_its_filed_entries_and_an_edited_one_is_par
     assert not any(DOCTORED in str(doc) for doc in first)
     policies = sorted((project / "policy").glob("*.yaml"))
     generated = [f"policies/{p.stem}/" for p in policies]  # the home page and code index stay out of search
-    assert _doctor_search_entries(project / ".cache" / "work.sqlite") == len(generated)
+    assert _doctor(project / ".cache" / "work.sqlite", "search", _first_entry_doctored) == len(generated)
 
     build_with_the_command(project, tmp_path / "second")
     doctored = [doc for doc in _index(tmp_path / "second") if doc["text"] == DOCTORED]
@@ -61,21 +65,6 @@ def test_an_unchanged_page_gives_back_its_filed_entries_and_an_edited_one_is_par
     assert "Edited" in str(seed_entries[0]["title"])
 
 
-def _doctor_conversions(database: Path) -> int:
-    """Append made-up words to every filed Markdown conversion; how many there were."""
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT key, value FROM entries WHERE kind = 'markdown'").fetchall()
-        for key, value in rows:
-            kept = json.loads(value)
-            kept["content"] += f"<p>{DOCTORED}</p>"
-            text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
-            connection.execute(
-                "UPDATE entries SET value = ?, digest = ? WHERE kind = 'markdown' AND key = ?",
-                (text, entry_digest("markdown", key, text), key),
-            )
-    return len(rows)
-
-
 def test_an_unchanged_page_gives_back_its_kept_conversion_and_an_edited_one_is_converted(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     build_with_the_command(project, tmp_path / "first")
@@ -83,7 +72,11 @@ def test_an_unchanged_page_gives_back_its_kept_conversion_and_an_edited_one_is_c
     pages = ["index.html", "codes/index.html", "prior-authorization-list/index.html"]
     pages += [f"policies/{p.stem}/index.html" for p in policies]
     assert not any(DOCTORED in (tmp_path / "first" / page).read_text(encoding="utf-8") for page in pages)
-    assert _doctor_conversions(project / ".cache" / "work.sqlite") == len(pages)
+
+    def content_doctored(kept: dict[str, Any]) -> dict[str, Any]:
+        return {**kept, "content": kept["content"] + f"<p>{DOCTORED}</p>"}
+
+    assert _doctor(project / ".cache" / "work.sqlite", "markdown", content_doctored) == len(pages)
 
     build_with_the_command(project, tmp_path / "second")
     assert all(DOCTORED in (tmp_path / "second" / page).read_text(encoding="utf-8") for page in pages)
@@ -118,19 +111,11 @@ def test_an_unchanged_policys_fhir_files_are_kept_and_an_edited_ones_made_afresh
     seed = sorted((project / "policy").glob("*.yaml"))[0]
     questionnaire = f"api/fhir/{seed.stem}/Questionnaire.json"
     assert DOCTORED not in (tmp_path / "first" / questionnaire).read_text(encoding="utf-8")
-    with sqlite3.connect(project / ".cache" / "work.sqlite") as connection:
-        rows = connection.execute("SELECT key, value FROM entries WHERE kind = 'fhir'").fetchall()
-        assert len(rows) == 1
-        for key, value in rows:
-            files = {
-                name: text + (DOCTORED if name.endswith("Questionnaire.json") else "")
-                for name, text in json.loads(value).items()
-            }
-            text = json.dumps(files, ensure_ascii=False, separators=(",", ":"))
-            connection.execute(
-                "UPDATE entries SET value = ?, digest = ? WHERE kind = 'fhir' AND key = ?",
-                (text, entry_digest("fhir", key, text), key),
-            )
+
+    def questionnaire_doctored(files: dict[str, str]) -> dict[str, str]:
+        return {name: text + (DOCTORED if name.endswith("Questionnaire.json") else "") for name, text in files.items()}
+
+    assert _doctor(project / ".cache" / "work.sqlite", "fhir", questionnaire_doctored) == 1
     build_with_the_command(project, tmp_path / "second")
     assert (tmp_path / "second" / questionnaire).read_text(encoding="utf-8").endswith(DOCTORED)
 
