@@ -70,3 +70,14 @@ def test_each_pdf_is_dated_by_the_last_commit_that_changed_it(tmp_path: Path) ->
     found = _provenance(root)
     assert found[other][0] == fourth + "-dirty" and found[one][0] == fourth
     assert {commit for commit, _ in _provenance(root, per_policy=False).values()} == {fourth + "-dirty"}
+
+
+def test_a_project_in_a_subfolder_of_its_repository_names_only_the_edited_policy_dirty(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "repo" / "site-sources")
+    shutil.copy(SECOND, root / "policy" / SECOND.name)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "repo", check=True)
+    first = _commit(tmp_path / "repo", "first", 1_700_000_000)
+    one, other = sorted(p.stem for p in (root / "policy").glob("*.yaml"))[:2]
+    _edit(root / "policy" / f"{one}.yaml")  # not committed
+    found = _provenance(root)
+    assert found[one][0] == first + "-dirty" and found[other][0] == first

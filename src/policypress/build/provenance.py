@@ -89,18 +89,21 @@ def policy_provenance(
         commit, _, seconds = head.partition(" ")
         if commit and seconds.isdigit():
             changes.append((commit, int(seconds), {name for name in names.split("\n") if name}))
-    # each line ``XY path``; not through git_output, whose stripping would eat the first line's status column
+    # each line ``XY path``, the path from the repository's top (the log's are from the project's: --relative);
+    # not through git_output, whose stripping would eat the first line's status column
     status = run_git(root, "status", "--porcelain", "--", policy_dir, *shared).stdout.decode("utf-8", "replace")
-    dirty = {line[3:] for line in status.split("\n") if len(line) > 3}
+    prefix = git_output(root, "rev-parse", "--show-prefix")
+    dirty = {line[3:].removeprefix(prefix) for line in status.split("\n") if len(line) > 3}
 
     def is_policy(name: str) -> bool:
         return os.path.dirname(name) == policy_dir and name.endswith(".yaml")
 
     latest: dict[str, int] = {}  # each file's newest change, by its place in ``changes``
-    for at, (_commit, _seconds, names) in reversed(list(enumerate(changes))):
-        latest.update(dict.fromkeys(names, at))
+    for at, (_commit, _seconds, names) in enumerate(changes):
+        for name in names:
+            latest.setdefault(name, at)
     shared_at = min((at for name, at in latest.items() if not is_policy(name)), default=None)
-    shared_dirty = any(name and not is_policy(name) for name in dirty)
+    shared_dirty = any(not is_policy(name) for name in dirty)
 
     def provenance(source: PolicySource) -> Provenance:
         found = [at for at in (latest.get(source.file), shared_at) if at is not None]

@@ -176,12 +176,17 @@ class PublishedVersion:
         )
 
 
+def _load_committed(layout: ProjectLayout) -> Project:
+    """A version commit's project: as the build loads sources, but a stray file there is not an error."""
+    return load_project(layout, report_unread=False)
+
+
 def published_versions(
     config_file: Path,
     layout: ProjectLayout,
     layout_for: LayoutFor,
     today: dt.date,
-    load: Loader = load_project,
+    load: Loader = _load_committed,
     remember: Remember = _made,
     work: VersionWork | None = None,
 ) -> dict[str, tuple[PublishedVersion, ...]]:

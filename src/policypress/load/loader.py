@@ -117,11 +117,13 @@ def _not_a_file(path: Path) -> str | None:
     return "a device"
 
 
-def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> Project:
+def load_project(layout: ProjectLayout, reader: SourceReader | None = None, *, report_unread: bool = True) -> Project:
     """Load and validate everything; raise ``SourceError`` with every error found.
 
     ``reader`` reads each source (default: the plain reader, which keeps nothing); the
-    cross-file checks always run here.
+    cross-file checks always run here. ``report_unread``: YAML under the policy folder that
+    no step reads is an error (for the sources being written; a past commit's stray file
+    must not take its versions off the site).
     """
     reader = reader or PlainReader()
     diagnostics: list[Diagnostic] = []
@@ -151,7 +153,8 @@ def load_project(layout: ProjectLayout, reader: SourceReader | None = None) -> P
             )
     if diagnostics:
         raise SourceError(diagnostics)  # a pipe would block the read for ever
-    diagnostics.extend(_not_read(layout))  # reported with everything wrong in the files that are read
+    if report_unread:
+        diagnostics.extend(_not_read(layout))  # reported with everything wrong in the files that are read
     # asked for first: a reader may read a large bibliography elsewhere while the policies are read
     pending = reader.bibliography(layout)
     boilerplate, problems = reader.boilerplate(layout)
