@@ -21,8 +21,7 @@ from policypress.fhir.resources import (
     valuesets,
 )
 from policypress.project import PolicySource, Project
-from policypress.render.urls import page_path
-from policypress.render.versions import Window
+from policypress.render.versions import Window, current_window
 
 QUESTIONNAIRE_FILE = "Questionnaire.json"
 BUNDLE_FILE = "Bundle.json"
@@ -31,14 +30,6 @@ RULES_FILE = "coverage-rules.json"
 
 def to_json(resource: Mapping[str, Any]) -> str:
     return json.dumps(resource, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def current_window(project: Project, stem: str, pages_dir: str, windows: Mapping[str, Window]) -> Window:
-    """The window of a policy's current sources: its published version's, else from its effective date on."""
-    if stem in windows:
-        return windows[stem]
-    (source,) = [s for s in project.policies if s.stem == stem]
-    return Window(None, source.policy.effective_date, None, page_path(source, pages_dir))
 
 
 def policy_files(site: Site, source: PolicySource, window: Window, folder: str) -> dict[str, str]:
@@ -75,7 +66,7 @@ def fhir_files(
     (the version's own sources and window)."""
     files: dict[str, str] = {}
     for source in project.policies:
-        window = current_window(project, source.stem, pages_dir, windows)
+        window = current_window(source, pages_dir, windows)
         folder = fhir_dir(source.stem)
         files.update(keep(source, window, folder, lambda s=source, w=window, f=folder: policy_files(site, s, w, f)))
     for source, window in versions:

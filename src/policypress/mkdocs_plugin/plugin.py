@@ -42,7 +42,12 @@ from policypress.model.inline import plain_text
 from policypress.model.policy import Policy
 from policypress.options import Options
 from policypress.project import PolicySource, Project, ProjectLayout
-from policypress.render.authorization import AUTHORIZATION_PAGE, authorization_files, authorization_list
+from policypress.render.authorization import (
+    AUTHORIZATION_PAGE,
+    AuthorizationList,
+    authorization_files,
+    authorization_list,
+)
 from policypress.render.changes import atom_feed
 from policypress.render.csp import UnknownInlineScript, add_content_security_policy, known_scripts
 from policypress.render.exports import codes_export, export_files
@@ -174,6 +179,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._version_policies: list[tuple[VersionEntry, Policy]] = []
         self._published_for: tuple[tuple[str, dt.date], dict[str, tuple[PublishedVersion, ...]]] | None = None
         self._render_for: tuple[Files, tuple[str, str]] | None = None
+        self._authorization: AuthorizationList | None = None
         self.version_work = VersionWork()
         """What this build did with the versions (pages rendered or reused, commits loaded)."""
         self._templates_digest: tuple[tuple[tuple[str, int], ...], str] | None = None
@@ -331,8 +337,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         self._version_windows = []
         for source in project.policies:
             self._windows.update(self._window(source, published.get(source.policy.id, ())))
-        listing = authorization_list(project, self.config.pages_dir, self._windows)
-        page = renderer.render_authorization_list(listing.codes, self.config.pages_dir)
+        self._authorization = authorization_list(project, self.config.pages_dir, self._windows)
+        page = renderer.render_authorization_list(self._authorization.codes, self.config.pages_dir)
         files.append(self._generated(config, AUTHORIZATION_PAGE, page, InclusionLevel.NOT_IN_NAV))
         internal = [
             s
@@ -456,8 +462,11 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
                 ),
             )
             window = Window(published.number, published.version.effective, published.version.until, entry.page)
-            # the policy as its commit wrote it, read from the history: the version's project stays unloaded
-            self._version_windows.append((PolicySource(published.policy, published.file, published.stem), window))
+            # the policy as its commit wrote it, read from the history (the version's project stays unloaded),
+            # keyed by what the version is made of, so its FHIR files are kept like the current policy's
+            key = "\x00".join(published.key())
+            version_source = PolicySource(published.policy, published.file, published.stem, key)
+            self._version_windows.append((version_source, window))
             page = self._generated(config, src_uri, VERSION_FRONT_MATTER + content, InclusionLevel.NOT_IN_NAV)
             page.edit_uri = None
             files.append(page)
@@ -472,7 +481,7 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         last = versions[-1]
         src_uri = page_source_of(last.stem, self.config.pages_dir)
         self._add_version_pages(files, config, last.stem, last.policy.id, src_uri, versions)
-        entries = [self._entry(config, last.stem, published, src_uri) for published in versions]
+        entries = self._version_entries[last.policy.id]  # as seen from src_uri, the page shown here
         content = self._version_page(
             "version-retired",
             last,
@@ -659,7 +668,8 @@ class PolicyPressPlugin(BasePlugin[PolicyPressConfig]):
         files.update(self._versions_json)
         if self._version_policies:
             files[VERSION_CODES_FILE] = version_codes_document(self._version_policies)
-        files.update(authorization_files(authorization_list(self.project, self.config.pages_dir, self._windows)))
+        assert self._authorization is not None
+        files.update(authorization_files(self._authorization))
         if config.site_url:
             site_url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
             site_of = Site(site_url, self.config.ama_licence_notice)

@@ -19,7 +19,7 @@ from policypress.model.policy import CodeTable, Policy
 from policypress.project import Project
 from policypress.render.exports import criteria_tree, rows_csv, to_json
 from policypress.render.urls import page_path
-from policypress.render.versions import Window
+from policypress.render.versions import Window, current_window
 
 AUTHORIZATION_PAGE = "prior-authorization-list.md"
 AUTHORIZATION_JSON = "prior-authorization-list.json"
@@ -79,9 +79,7 @@ def authorization_list(project: Project, pages_dir: str, windows: Mapping[str, W
     """Every code needing prior authorization, ordered by code system, code and policy id."""
     entries = []
     for source in project.policies:
-        window = windows.get(source.stem) or Window(
-            None, source.policy.effective_date, None, page_path(source, pages_dir)
-        )
+        window = current_window(source, pages_dir, windows)
         for table in source.policy.code_tables:
             anchor = criterion_anchor_for(source.policy, table)
             for row in table.rows:

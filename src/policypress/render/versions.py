@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -15,6 +15,8 @@ from policypress.model.codes import parse_code, sort_key
 from policypress.model.inline import plain_text
 from policypress.model.numbering import code_anchor
 from policypress.model.policy import Policy
+from policypress.project import PolicySource
+from policypress.render.urls import page_path
 
 VersionStatus = Literal["future", "current", "superseded", "retired"]
 VERSIONS_SCHEMA = "policypress.versions/1"
@@ -71,6 +73,12 @@ class VersionEntry:
     """The last version of a policy removed from the sources: the day it was removed (its ``until`` too)."""
     title: str = ""
     """The policy's title in this version (plain text), for the feed."""
+
+
+def current_window(source: PolicySource, pages_dir: str, windows: Mapping[str, Window]) -> Window:
+    """The window of a policy's current sources: its latest committed version's (``windows``, by stem), else
+    from its effective date on, on its current page."""
+    return windows.get(source.stem) or Window(None, source.policy.effective_date, None, page_path(source, pages_dir))
 
 
 def versions_document(policy_id: str, entries: list[VersionEntry]) -> str:
