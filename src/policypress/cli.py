@@ -127,9 +127,9 @@ def command_build(args: argparse.Namespace) -> int:
                     build(config)
                 except (Abort, ConfigurationError) as exc:  # MkDocs' own user errors, through the one handler
                     raise PolicyPressError(str(exc)) from None
-                fhir_summary = config.plugins["policypress"].fhir_summary
-                BuildInterrupted.doing("making the PDFs")
                 plugin = config.plugins["policypress"]
+                fhir_summary = plugin.fhir_summary
+                BuildInterrupted.doing("making the PDFs")
                 versions = plugin.published()  # read from the history by the build
                 _write_pdfs(
                     config, workspace, staging / PDF_DIR, project, renderer, maker, epoch, versions, given=given
